@@ -1,0 +1,34 @@
+"""The one Markdown renderer: authored Markdown → sanitised HTML. Every template goes through it."""
+
+from __future__ import annotations
+
+import markdown as markdown_lib
+import nh3
+from django.utils.safestring import SafeString, mark_safe
+
+ALLOWED_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "code", "del", "em", "h2", "h3", "h4", "h5", "h6", "hr",
+    "i", "li", "ol", "p", "pre", "strong", "sub", "sup", "table", "tbody", "td", "th", "thead",
+    "tr", "ul",
+}
+# No event handlers, no style, no hx-*: authored content cannot run code or drive htmx.
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "abbr": {"title"},
+    "td": {"align"},
+    "th": {"align", "scope"},
+}
+ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
+
+
+def render_markdown(text: str) -> SafeString:
+    """Render authored Markdown to HTML that is safe to put in a learner's page."""
+    html = markdown_lib.markdown(text or "", extensions=["tables", "sane_lists"], output_format="html")
+    cleaned = nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=ALLOWED_URL_SCHEMES,
+        link_rel="noopener noreferrer nofollow",
+    )
+    return mark_safe(cleaned)  # noqa: S308 - nh3 has just sanitised it

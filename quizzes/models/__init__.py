@@ -1,0 +1,45 @@
+from .content import Article, Card, CardKind, CardOrigin, CardStatus, Choice, Lesson, Topic, TopicKind
+from .memory import (
+    LearnerSettings,
+    LessonRead,
+    MemoryStage,
+    MemoryState,
+    ReviewLog,
+    ReviewSource,
+    ReviewUndo,
+)
+from .training import (
+    Assignment,
+    Attempt,
+    AttemptQuestion,
+    Completion,
+    FeedbackPolicy,
+    ModuleLesson,
+    TrainingModule,
+)
+
+__all__ = [
+    "Article",
+    "Assignment",
+    "Attempt",
+    "AttemptQuestion",
+    "Card",
+    "CardKind",
+    "CardOrigin",
+    "CardStatus",
+    "Choice",
+    "Completion",
+    "FeedbackPolicy",
+    "LearnerSettings",
+    "Lesson",
+    "LessonRead",
+    "MemoryStage",
+    "MemoryState",
+    "ModuleLesson",
+    "ReviewLog",
+    "ReviewSource",
+    "ReviewUndo",
+    "Topic",
+    "TopicKind",
+    "TrainingModule",
+]
