@@ -25,6 +25,7 @@ content: db
 
 demo: content
 	$(BIN)/python manage.py setup_demo
+	$(BIN)/python manage.py setup_demo_training
 
 run: demo
 	@echo "BoneLearn on http://127.0.0.1:8000/ (Ctrl+C to stop)"

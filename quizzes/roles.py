@@ -38,4 +38,7 @@ def ensure_instructor_group(**kwargs: Any) -> None:
 
 
 def is_instructor(user: Any) -> bool:
-    return bool(user.is_authenticated and (user.is_superuser or user.has_perm("quizzes.view_cohort_statistics")))
+    return bool(
+        user.is_authenticated
+        and (user.is_superuser or user.has_perm("quizzes.view_cohort_statistics"))
+    )

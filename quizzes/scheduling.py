@@ -18,6 +18,11 @@ from fsrs import Rating, Scheduler, State
 DEFAULT_PARAMETERS: tuple[float, ...] = tuple(Scheduler().parameters)
 RATINGS = (Rating.Again, Rating.Hard, Rating.Good, Rating.Easy)
 NEW_STAGE = 0  # memory stage of a card never answered; 1-3 are fsrs.State values
+REVIEW_STAGE = int(State.Review)
+LEARNING_STAGES = (int(State.Learning), int(State.Relearning))
+AGAIN = int(Rating.Again)
+# Anki's default: a card forgotten this many times after it was learned is a leech.
+LEECH_LAPSES = 8
 
 
 def as_utc(moment: datetime) -> datetime:
@@ -29,7 +34,7 @@ def as_utc(moment: datetime) -> datetime:
 
 @dataclass(frozen=True)
 class Memory:
-    """A card's memory state as BoneLearn stores it (a plain value; the model mirrors these fields)."""
+    """A card's memory state as BoneLearn stores it (a plain value; the model mirrors it)."""
 
     stage: int = NEW_STAGE
     step: int | None = None
@@ -56,7 +61,9 @@ class Memory:
             stability=data["stability"],
             difficulty=data["difficulty"],
             due=datetime.fromisoformat(data["due"]) if data["due"] else None,
-            last_review=datetime.fromisoformat(data["last_review"]) if data["last_review"] else None,
+            last_review=datetime.fromisoformat(data["last_review"])
+            if data["last_review"]
+            else None,
         )
 
     @classmethod
@@ -124,7 +131,8 @@ def answer(memory: Memory, *, rating: int, now: datetime, scheduler: Scheduler) 
 def next_intervals(memory: Memory, *, now: datetime, scheduler: Scheduler) -> dict[int, timedelta]:
     """For each rating, how long until the card would be due again if answered now."""
     return {
-        int(rating): answer(memory, rating=int(rating), now=now, scheduler=scheduler).due - as_utc(now)
+        int(rating): answer(memory, rating=int(rating), now=now, scheduler=scheduler).due
+        - as_utc(now)
         for rating in RATINGS
     }
 
@@ -154,9 +162,23 @@ def format_interval(interval: timedelta) -> str:
 
 
 def learning_day_start(now: datetime, *, time_zone: str, day_start_hour: int) -> datetime:
-    """Start (as UTC) of the learner's current learning day: local `day_start_hour` on or before now."""
+    """Start (UTC) of the learner's learning day: local `day_start_hour` at or before now."""
     local = now.astimezone(ZoneInfo(time_zone))
     start = local.replace(hour=day_start_hour, minute=0, second=0, microsecond=0)
     if local < start:
         start -= timedelta(days=1)
     return as_utc(start)
+
+
+def next_learning_day_start(now: datetime, *, time_zone: str, day_start_hour: int) -> datetime:
+    """Start (as UTC) of the learner's next learning day; correct across daylight-saving changes."""
+    today = learning_day_start(now, time_zone=time_zone, day_start_hour=day_start_hour)
+    # 36 hours after today's start always lands inside tomorrow, whatever the clocks did.
+    return learning_day_start(
+        today + timedelta(hours=36), time_zone=time_zone, day_start_hour=day_start_hour
+    )
+
+
+def is_lapse(stage_before: int, rating: int) -> bool:
+    """A lapse: a card already learned (in review) is forgotten."""
+    return stage_before == REVIEW_STAGE and rating == AGAIN

@@ -110,3 +110,103 @@ class MemoryStateFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     card = factory.SubFactory(CardFactory)
     unlocked_at = factory.LazyFunction(timezone.now)
+
+
+# Analytics fixtures: reviews and submitted quiz attempts written straight to the tables.
+_analytics_tokens = iter(range(1, 10**9))
+
+
+def log_review(
+    *, user, card, rating: int, at, stage_before: int = 2, source: str = "review", undone=None
+):
+    """One ReviewLog row as the review service leaves it (undone=datetime adds a ReviewUndo)."""
+    from quizzes.models import ReviewLog, ReviewUndo
+
+    review = ReviewLog.objects.create(
+        user=user,
+        card=card,
+        rating=rating,
+        reviewed_at=at,
+        source=source,
+        state_before={"stage": stage_before},
+        state_after={"stage": 2 if rating > 1 else 3},
+        interval_seconds=86400,
+        desired_retention=0.9,
+        token=f"analytics-{next(_analytics_tokens)}",
+    )
+    if undone is not None:
+        ReviewUndo.objects.create(review=review, undone_at=undone)
+    return review
+
+
+def make_module(*, cards=(), lessons=(), slug=None, pass_mark: int = 80, **fields):
+    """A published training module over the given lessons with the given question pool."""
+    from quizzes.models import ModuleLesson, TrainingModule
+
+    n = next(_analytics_tokens)
+    fields.setdefault("title", f"Module {n}")
+    module = TrainingModule.objects.create(
+        slug=slug or f"module-{n}", pass_mark=pass_mark, is_published=True, **fields
+    )
+    for position, lesson in enumerate(lessons):
+        ModuleLesson.objects.create(module=module, lesson=lesson, position=position)
+    module.question_pool.set(cards)
+    return module
+
+
+def submit_attempt(*, user, module, answers, number: int = 1, at=None, score=None):
+    """A submitted attempt with one question per (card, fraction, response) in `answers`.
+
+    The score defaults to the percentage of credit earned; `passed` follows the module's pass mark.
+    """
+    from decimal import Decimal
+
+    from quizzes.models import Attempt, AttemptQuestion
+
+    at = at or timezone.now()
+    if score is None:
+        score = 100 * sum(fraction for _, fraction, _ in answers) / max(1, len(answers))
+    attempt = Attempt.objects.create(
+        module=module, user=user, number=number, started_at=at, submitted_at=at,
+        score=Decimal(f"{score:.2f}"), passed=score >= module.pass_mark,
+    )
+    for position, (card, fraction, response) in enumerate(answers, start=1):
+        AttemptQuestion.objects.create(
+            attempt=attempt, card=card, position=position, response=response, answered_at=at,
+            fraction=Decimal(f"{fraction:.4f}"),
+        )
+    return attempt
+
+
+# Training: a module with a pool of every gradable kind, assigned to a learner or group.
+
+
+def make_quiz_pool(*, lesson=None) -> list:
+    """Four published quiz cards, one of each gradable kind: MCQ, true/false, multi, cloze."""
+    lesson = lesson or LessonFactory()
+    return [
+        make_choice_card(kind=CardKind.MCQ, lesson=lesson),
+        make_choice_card(
+            kind=CardKind.TRUE_FALSE, correct=("True",), wrong=("False",), lesson=lesson
+        ),
+        make_choice_card(
+            kind=CardKind.MULTI_SELECT, correct=("Spine", "Pelvis"), wrong=("Skull", "Hands"),
+            lesson=lesson,
+        ),
+        CardFactory(
+            kind=CardKind.CLOZE, front="Bone pain is often worse at {{c1::night}}.",
+            accepted_answers="night-time", lesson=lesson,
+        ),
+    ]
+
+
+def assign_module(module, *, user=None, group=None, due_at=None):
+    """Assign the module to one learner or a group, due in a week unless told otherwise."""
+    from datetime import timedelta
+
+    from quizzes.models import Assignment
+
+    return Assignment.objects.create(
+        module=module, user=user, group=group,
+        due_at=due_at or timezone.now() + timedelta(days=7),
+    )

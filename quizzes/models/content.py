@@ -127,6 +127,9 @@ class Card(models.Model):
     key = models.SlugField(
         max_length=160, null=True, blank=True, unique=True, help_text="Stable key set by imports."
     )
+    # What the importer last wrote (SHA-256 of the card's fields); a mismatch means an instructor
+    # changed the card since, so re-imports leave it alone.
+    import_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
     origin = models.CharField(max_length=16, choices=CardOrigin.choices, default=CardOrigin.AUTHORED)
     kind = models.CharField(max_length=16, choices=CardKind.choices, default=CardKind.BASIC)
     status = models.CharField(max_length=16, choices=CardStatus.choices, default=CardStatus.DRAFT)

@@ -81,6 +81,8 @@ class MemoryState(models.Model):
             models.Index(fields=["user", "stage", "due"], name="memory_user_stage_due"),
             models.Index(fields=["user", "due"], name="memory_user_due"),
         ]
+        # Held by the Instructors group (quizzes/roles.py): staff see the whole cohort's figures.
+        permissions = [("view_cohort_statistics", "Can view the cohort's learning statistics")]
 
     def __str__(self) -> str:
         return f"{self.user} · card {self.card_id} · {self.get_stage_display()}"

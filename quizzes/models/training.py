@@ -86,6 +86,8 @@ class Assignment(models.Model):
 
     class Meta:
         ordering = ["due_at"]
+        # Held by the Instructors group (quizzes/roles.py): the narrow way to add learner accounts.
+        permissions = [("upload_learners", "Can add learners to groups from a CSV file")]
         constraints = [
             models.CheckConstraint(
                 condition=(Q(group__isnull=False, user__isnull=True) | Q(group__isnull=True, user__isnull=False)),

@@ -13,7 +13,7 @@ from quizzes.services.lessons import topic_open
 
 @require_GET
 def home(request: HtmxHttpRequest) -> HttpResponse:
-    topics = topics_for_home()
+    topics = topics_for_home(user=request.user, now=timezone.now())
     return render(request, "quizzes/home.html", {"topics": topics})
 
 
@@ -23,7 +23,9 @@ def topic_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     # Reading a topic unlocks its cards for review; a GET that writes is deliberate and idempotent.
     unlocked = topic_open(user=request.user, topic=topic, now=timezone.now())
     neighbours = list(
-        Topic.objects.filter(article_id=topic.article_id).order_by("position").values("slug", "title", "position")
+        Topic.objects.filter(article_id=topic.article_id)
+        .order_by("position")
+        .values("slug", "title", "position")
     )
     index = next(i for i, t in enumerate(neighbours) if t["slug"] == topic.slug)
     context = {
@@ -39,4 +41,6 @@ def topic_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 @require_GET
 def article_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     article = get_object_or_404(Article, slug=slug)
-    return render(request, "quizzes/article.html", {"article": article, "topics": article.topics.all()})
+    return render(
+        request, "quizzes/article.html", {"article": article, "topics": article.topics.all()}
+    )

@@ -1,0 +1,1 @@
+"""Load benchmark: dataset generator, locust scenarios and the `make bench` runner."""

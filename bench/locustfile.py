@@ -1,0 +1,155 @@
+"""Locust scenarios for `make bench`: signed-in learners and an instructor against gunicorn.
+
+`bench.run` starts one headless locust per scenario (a user class named on the command line).
+Sessions come from the dataset generator (BENCH_SESSIONS, a JSON file of session keys), so no
+password is hashed during the run. Each simulated user is a different learner; a learner whose queue
+runs out hands over to the next one, so every answer is a first answer to a due card.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import random
+import re
+
+from locust import FastHttpUser, between, constant, task
+
+CSRF = "benchcsrf" + "0" * 23  # any 32 letters/digits: Django compares the header with the cookie
+SESSIONS_FILE = os.environ.get("BENCH_SESSIONS", "var/bench/sessions.json")
+with open(SESSIONS_FILE, encoding="utf-8") as handle:
+    SESSIONS = json.load(handle)
+LEARNERS = SESSIONS["learners"]
+# Scenarios start at different learners, so one scenario's answers do not empty the next one's queue.
+_next_learner = itertools.count(int(os.environ.get("BENCH_LEARNER_OFFSET", "0")))
+
+CARD = re.compile(r'name="card" value="(\d+)"')
+TOKEN = re.compile(r'name="token" value="([^"]+)"')
+RATINGS = (1, 2, 3, 3, 3, 3, 3, 3, 4, 4)
+
+
+def _headers(session_key: str, *, htmx: bool = False) -> dict[str, str]:
+    headers = {"Cookie": f"sessionid={session_key}; csrftoken={CSRF}", "X-CSRFToken": CSRF}
+    if htmx:
+        headers["HX-Request"] = "true"
+    return headers
+
+
+class Learner(FastHttpUser):
+    """Base: a learner's signed-in session; not run on its own."""
+
+    abstract = True
+    wait_time = constant(0)
+
+    def on_start(self) -> None:
+        self.switch_learner()
+
+    def switch_learner(self) -> None:
+        self.session_key = LEARNERS[next(_next_learner) % len(LEARNERS)]
+        self.card = self.token = None
+
+    def read_card(self, html: str) -> bool:
+        card, token = CARD.search(html), TOKEN.search(html)
+        if card and token:
+            self.card, self.token = card.group(1), token.group(1)
+            return True
+        self.card = self.token = None
+        return False
+
+    def open_review(self) -> None:
+        with self.client.get(
+            "/review/", headers=_headers(self.session_key), name="GET /review/", catch_response=True
+        ) as response:
+            if response.status_code != 200:
+                response.failure(f"status {response.status_code}")
+                return
+            self.read_card(response.text or "")
+            response.success()
+
+    def answer(self) -> None:
+        """Grade the shown card as the keyboard does (htmx), reading the next card from the reply."""
+        if self.token is None:
+            self.open_review()
+            if self.token is None:
+                self.switch_learner()
+                return
+        with self.client.post(
+            "/review/answer/",
+            data={"card": self.card, "token": self.token, "rating": str(random.choice(RATINGS))},
+            headers=_headers(self.session_key, htmx=True),
+            name="POST /review/answer/",
+            catch_response=True,
+        ) as response:
+            if response.status_code != 200:
+                response.failure(f"status {response.status_code}: {(response.text or '')[:120]}")
+                self.token = None
+                return
+            response.success()
+            if not self.read_card(response.text or ""):
+                self.switch_learner()
+
+
+class Healthz(FastHttpUser):
+    """The baseline: a view that touches neither the database nor a template."""
+
+    wait_time = constant(0)
+
+    @task
+    def healthz(self) -> None:
+        self.client.get("/healthz", name="GET /healthz")
+
+
+class ReviewPage(Learner):
+    @task
+    def review(self) -> None:
+        self.open_review()
+
+
+class Answer(Learner):
+    @task
+    def post_answer(self) -> None:
+        self.answer()
+
+
+class ProgressPage(Learner):
+    @task
+    def progress(self) -> None:
+        self.client.get("/progress/", headers=_headers(self.session_key), name="GET /progress/")
+
+
+class InstructorDashboard(FastHttpUser):
+    wait_time = constant(0)
+
+    @task
+    def dashboard(self) -> None:
+        key = SESSIONS["instructors"][0]
+        self.client.get("/instructor/", headers=_headers(key), name="GET /instructor/")
+
+
+class PacedLearner(Learner):
+    """A learner at a realistic pace: a card every second or so, the progress page now and then."""
+
+    wait_time = between(0.5, 1.5)
+    weight = 15
+
+    @task(8)
+    def answer_card(self) -> None:
+        self.answer()
+
+    @task(1)
+    def review(self) -> None:
+        self.open_review()
+
+    @task(1)
+    def progress(self) -> None:
+        self.client.get("/progress/", headers=_headers(self.session_key), name="GET /progress/")
+
+
+class PacedInstructor(InstructorDashboard):
+    wait_time = between(2, 4)
+    weight = 1
+
+    @task
+    def healthz(self) -> None:
+        self.client.get("/healthz", name="GET /healthz")

@@ -1,0 +1,219 @@
+"""How well does the scheduler predict recall? Replay a review log and score its predictions.
+
+Each card's reviews are replayed in time order through quizzes.scheduling (the app's own scheduler,
+fuzz off). Before every review that falls on a later UTC calendar day than the card's previous
+one, the app's predicted probability of recall (scheduling.retrievability: whole days elapsed) is
+recorded against the outcome (rating > 1, i.e. not Again). Same-day reviews still update the memory
+state; they are only not scored. A review the next calendar day but under 24 hours later is
+predicted at R = 1, as the app itself would; its rare misses weigh heavily in the log loss
+(predictions are clipped to [1e-4, 1 − 1e-4]). Scores: log loss, RMSE over 20 probability bins and
+AUC (quizzes.statistics), as the open srs-benchmark reports them.
+
+Fitting uses py-fsrs's optimizer, an optional extra (torch); everything else runs without it.
+"""
+
+from __future__ import annotations
+
+import csv
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from quizzes import scheduling, statistics
+
+RECALL_TARGET = 0.9  # only shapes learning steps; predicted recall depends on the memory alone
+FIELDS = ("card_id", "review_rating", "review_time", "review_duration")
+
+
+class ReviewLogFormatError(ValueError):
+    """The file is not a review log in the expected CSV format."""
+
+
+class OptimizerMissing(RuntimeError):
+    """The optional optimizer extra (py-fsrs's Optimizer with torch) is not installed."""
+
+
+@dataclass(frozen=True)
+class LoggedReview:
+    card_id: str
+    rating: int
+    reviewed_at: datetime
+    duration_ms: int | None = None
+
+
+@dataclass(frozen=True)
+class Scores:
+    reviews: int
+    log_loss: float
+    rmse_bins: float
+    auc: float | None
+
+    def line(self) -> str:
+        auc = "n/a" if self.auc is None else f"{self.auc:.4f}"
+        return (
+            f"log loss {self.log_loss:.4f}  RMSE(20 bins) {self.rmse_bins:.4f}  "
+            f"AUC {auc}  ({self.reviews} reviews scored)"
+        )
+
+
+def read_review_log(path: Path) -> list[LoggedReview]:
+    """Reviews from a CSV: card_id, review_rating, review_time (ISO 8601), review_duration (ms)."""
+    reviews = []
+    with Path(path).open(newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        missing = set(FIELDS[:3]) - set(reader.fieldnames or ())
+        if missing:
+            raise ReviewLogFormatError(f"{path}: missing column(s) {', '.join(sorted(missing))}")
+        for line, row in enumerate(reader, start=2):
+            try:
+                rating = int(row["review_rating"])
+                reviewed_at = datetime.fromisoformat(row["review_time"])
+                duration = row.get("review_duration") or None
+                reviews.append(
+                    LoggedReview(
+                        card_id=row["card_id"],
+                        rating=rating,
+                        reviewed_at=scheduling.as_utc(reviewed_at),
+                        duration_ms=int(duration) if duration else None,
+                    )
+                )
+            except (TypeError, ValueError) as error:
+                raise ReviewLogFormatError(f"{path}, line {line}: {error}") from error
+            if rating not in (1, 2, 3, 4):
+                raise ReviewLogFormatError(f"{path}, line {line}: rating must be 1-4")
+    if not reviews:
+        raise ReviewLogFormatError(f"{path}: no reviews")
+    return reviews
+
+
+def split_time(reviews: Sequence[LoggedReview], *, fraction: float = 0.5) -> datetime:
+    """The moment that splits the log by time: reviews before it are the first `fraction`."""
+    moments = sorted(review.reviewed_at for review in reviews)
+    return moments[min(len(moments) - 1, int(len(moments) * fraction))]
+
+
+def predictions(
+    reviews: Iterable[LoggedReview],
+    *,
+    parameters: Sequence[float] | None = None,
+    scored_from: datetime | None = None,
+) -> tuple[list[float], list[int]]:
+    """Replay every card's history; return (predicted recall, recalled) for the scored reviews.
+
+    With `scored_from`, the whole history still builds each memory state, but only reviews at or
+    after that moment are scored (a train/test split by time).
+    """
+    scheduler = scheduling.make_scheduler(desired_retention=RECALL_TARGET, parameters=parameters)
+    by_card: dict[str, list[LoggedReview]] = defaultdict(list)
+    for review in reviews:
+        by_card[review.card_id].append(review)
+    predicted: list[float] = []
+    recalled: list[int] = []
+    for history in by_card.values():
+        history.sort(key=lambda review: review.reviewed_at)
+        memory = scheduling.Memory()
+        for review in history:
+            if (
+                memory.last_review is not None
+                and review.reviewed_at.date() > memory.last_review.date()
+                and (scored_from is None or review.reviewed_at >= scored_from)
+            ):
+                predicted.append(
+                    scheduling.retrievability(memory, now=review.reviewed_at, scheduler=scheduler)
+                )
+                recalled.append(int(review.rating > 1))
+            memory = scheduling.answer(
+                memory, rating=review.rating, now=review.reviewed_at, scheduler=scheduler
+            )
+    return predicted, recalled
+
+
+def score(predicted: Sequence[float], recalled: Sequence[int]) -> Scores:
+    if not predicted:
+        raise ValueError("no review fell on a later day than the card's previous review")
+    return Scores(
+        reviews=len(predicted),
+        log_loss=statistics.log_loss(predicted, recalled),
+        rmse_bins=statistics.rmse_bins(predicted, recalled, bins=20),
+        auc=statistics.auc(predicted, recalled),
+    )
+
+
+def evaluate(
+    reviews: Sequence[LoggedReview],
+    *,
+    parameters: Sequence[float] | None = None,
+    scored_from: datetime | None = None,
+) -> Scores:
+    """Scores of the scheduler with `parameters` (None: defaults) on the log (or its later part)."""
+    return score(*predictions(reviews, parameters=parameters, scored_from=scored_from))
+
+
+def optimizer_available() -> bool:
+    try:
+        import torch  # noqa: F401
+        from fsrs.optimizer import Optimizer  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def fit_parameters(reviews: Sequence[LoggedReview]) -> list[float]:
+    """FSRS parameters fitted to the reviews by py-fsrs's optimizer (needs the optimizer extra).
+
+    Lives here rather than in quizzes.scheduling because it is optional and slow; it only reads
+    the log, it never schedules.
+    """
+    if not optimizer_available():
+        raise OptimizerMissing(
+            "The FSRS optimizer is not installed: pip install '.[optimizer]' (CPU torch)."
+        )
+    from fsrs import Rating
+    from fsrs import ReviewLog as FsrsReviewLog
+    from fsrs.optimizer import Optimizer
+
+    # The optimizer keys histories by card id and sorts them by id; any stable integer will do.
+    ids: dict[str, int] = {}
+    logs = [
+        FsrsReviewLog(
+            card_id=ids.setdefault(review.card_id, len(ids) + 1),
+            rating=Rating(review.rating),
+            review_datetime=review.reviewed_at,
+            review_duration=review.duration_ms,
+        )
+        for review in reviews
+    ]
+    return [float(value) for value in Optimizer(logs).compute_optimal_parameters()]
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    default_all: Scores
+    default_second_half: Scores
+    fitted_second_half: Scores | None
+    fitted_parameters: list[float] | None
+    fit_seconds: float | None
+    split_at: datetime
+
+
+def evaluate_log(reviews: Sequence[LoggedReview], *, fit: bool) -> Evaluation:
+    """Defaults on the whole log and on its second half; optionally parameters fitted on the first
+    half (by time) and scored on the second."""
+    split_at = split_time(reviews)
+    fitted = fitted_scores = seconds = None
+    if fit:
+        started = time.perf_counter()
+        fitted = fit_parameters([review for review in reviews if review.reviewed_at < split_at])
+        seconds = time.perf_counter() - started
+        fitted_scores = evaluate(reviews, parameters=fitted, scored_from=split_at)
+    return Evaluation(
+        default_all=evaluate(reviews),
+        default_second_half=evaluate(reviews, scored_from=split_at),
+        fitted_second_half=fitted_scores,
+        fitted_parameters=fitted,
+        fit_seconds=seconds,
+        split_at=split_at,
+    )

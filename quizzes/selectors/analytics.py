@@ -1,0 +1,463 @@
+"""Reads for the instructor dashboard: the cohort's figures per topic, per card and per module.
+
+The cohort is every active learner (not staff), or the members of one group. Each table comes from
+a fixed number of aggregate queries, whatever the number of learners, cards or reviews.
+
+Item analysis (Moodle's quiz statistics, on submitted attempts):
+- facility index: mean credit on the question (unanswered counts 0);
+- discrimination index: mean credit among the upper 27% of the module's attempts by total score
+  minus that among the lower 27% (ranks by score, attempt id breaking ties, PERCENT_RANK ≥ 0.73 /
+  ≤ 0.27); with randomly drawn questions, each group's mean is over its attempts that drew the card;
+- distractor frequency: the share of answers to the card that chose each choice.
+Internal consistency (per module, first attempts only): Cronbach's alpha over question *slots*
+(positions), as Moodle does for random questions; with 0/1 credit it equals KR-20. Its limit: a slot
+holds different cards in different attempts, so alpha measures the consistency of the quiz as
+drawn, not of a fixed set of items; it needs at least two slots and some spread in totals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.paginator import Page, Paginator
+from django.db.models import (
+    Avg,
+    BooleanField,
+    Case,
+    Count,
+    F,
+    FloatField,
+    Func,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import Coalesce, PercentRank
+
+from quizzes import statistics
+from quizzes.models import (
+    Attempt,
+    AttemptQuestion,
+    Card,
+    CardStatus,
+    Choice,
+    MemoryStage,
+    MemoryState,
+    Topic,
+    TrainingModule,
+)
+from quizzes.models.content import CHOICE_KINDS
+from quizzes.selectors.progress import (
+    WINDOW_DAYS,
+    first_try_counts,
+    retrievability_sql,
+    reviews,
+)
+
+MATRIX_PAGE_SIZE = 50
+UPPER = 1 - statistics.DISCRIMINATION_GROUP
+LOWER = statistics.DISCRIMINATION_GROUP
+# The cohort's learners live in many time zones; the cohort view counts learning days in UTC.
+COHORT_TIME_ZONE = "UTC"
+COHORT_DAY_START_HOUR = 0
+
+
+def learners(*, group: Group | None = None) -> QuerySet:
+    """The cohort: active non-staff users, optionally one group's members, by username."""
+    users = get_user_model().objects.filter(is_active=True, is_staff=False)
+    if group is not None:
+        users = users.filter(groups=group)
+    return users.order_by("username")
+
+
+def _in_cohort(prefix: str, group: Group | None) -> Q:
+    query = Q(**{f"{prefix}is_active": True, f"{prefix}is_staff": False})
+    if group is not None:
+        query &= Q(**{f"{prefix}groups": group})
+    return query
+
+
+# Cohort × topic matrix.
+
+
+@dataclass
+class Cell:
+    introduced: int = 0
+    mastery: float | None = None
+    first_tries: int = 0
+    accuracy: float | None = None
+
+
+@dataclass
+class MatrixRow:
+    learner: object
+    cells: list[Cell]
+
+
+@dataclass
+class TopicMatrix:
+    topics: list[Topic]  # weakest cohort mastery first; topics nobody started last
+    cohort: list[Cell]
+    page: Page
+    rows: list[MatrixRow] = field(default_factory=list)
+
+
+def _mastery_by(keys: list[str], states: QuerySet, now: datetime) -> dict[tuple, dict]:
+    introduced = ~Q(stage=MemoryStage.NEW)
+    rows = states.values(*keys).annotate(
+        introduced=Count("id", filter=introduced),
+        mastery=Avg(retrievability_sql(now), filter=introduced & Q(stability__gt=0)),
+    )
+    return {tuple(row[key] for key in keys): row for row in rows}
+
+
+def _accuracy_by(keys: list[str], answers: QuerySet) -> dict[tuple, tuple[int, int]]:
+    return first_try_counts(
+        answers, keys=keys, time_zone=COHORT_TIME_ZONE, day_start_hour=COHORT_DAY_START_HOUR
+    )
+
+
+def _cell(memory: dict | None, accuracy: tuple[int, int] | None) -> Cell:
+    tries, recalled = accuracy or (0, 0)
+    return Cell(
+        introduced=memory["introduced"] if memory else 0,
+        mastery=memory["mastery"] if memory else None,
+        first_tries=tries,
+        accuracy=statistics.ratio(recalled, tries),
+    )
+
+
+def topic_matrix(
+    *, now: datetime, group: Group | None = None, page: int = 1, page_size: int = MATRIX_PAGE_SIZE
+) -> TopicMatrix:
+    """Mastery and first-try accuracy (last 30 UTC days) per topic for the cohort as a whole and
+    for one page of its learners (7 queries whatever the cohort's size)."""
+    window_start = now - timedelta(days=WINDOW_DAYS)
+    states = MemoryState.objects.filter(_in_cohort("user__", group))
+    answers = reviews().filter(
+        _in_cohort("user__", group), reviewed_at__gte=window_start, reviewed_at__lt=now
+    )
+    topics = list(Topic.objects.in_reading_order())
+    cohort_mastery = _mastery_by(["card__topic_id"], states, now)
+    cohort_accuracy = _accuracy_by(["card__topic_id"], answers)
+
+    def weakness(topic: Topic) -> tuple:
+        mastery = cohort_mastery.get((topic.pk,), {}).get("mastery")
+        return (mastery is None, mastery if mastery is not None else 0.0)
+
+    topics.sort(key=weakness)
+    paginator = Paginator(learners(group=group).only("id", "username", "first_name"), page_size)
+    learner_page = paginator.get_page(page)
+    ids = [learner.pk for learner in learner_page]
+    mastery = _mastery_by(["user_id", "card__topic_id"], states.filter(user_id__in=ids), now)
+    accuracy = _accuracy_by(["user_id", "card__topic_id"], answers.filter(user_id__in=ids))
+    return TopicMatrix(
+        topics=topics,
+        cohort=[_cell(cohort_mastery.get((t.pk,)), cohort_accuracy.get((t.pk,))) for t in topics],
+        page=learner_page,
+        rows=[
+            MatrixRow(
+                learner=learner,
+                cells=[
+                    _cell(mastery.get((learner.pk, t.pk)), accuracy.get((learner.pk, t.pk)))
+                    for t in topics
+                ],
+            )
+            for learner in learner_page
+        ],
+    )
+
+
+def learner_topic_cells(*, now: datetime, group: Group | None = None):
+    """Every (learner, topic) cell of the cohort for the CSV export (4 queries)."""
+    window_start = now - timedelta(days=WINDOW_DAYS)
+    states = MemoryState.objects.filter(_in_cohort("user__", group))
+    answers = reviews().filter(
+        _in_cohort("user__", group), reviewed_at__gte=window_start, reviewed_at__lt=now
+    )
+    topics = list(Topic.objects.in_reading_order())
+    mastery = _mastery_by(["user_id", "card__topic_id"], states, now)
+    accuracy = _accuracy_by(["user_id", "card__topic_id"], answers)
+    for learner in learners(group=group).only("id", "username").iterator():
+        for topic in topics:
+            key = (learner.pk, topic.pk)
+            yield learner, topic, _cell(mastery.get(key), accuracy.get(key))
+
+
+# Per card: reviews, lapses, difficulty, leeches and item analysis of quiz answers.
+
+
+class JsonArrayHas(Func):
+    """True when a JSON value (a list of choice ids, or one id) holds the given id."""
+
+    arity = 2
+    output_field = BooleanField()
+
+    def _parts(self, compiler, connection):
+        (array_sql, array_params), (item_sql, item_params) = (
+            compiler.compile(expression) for expression in self.get_source_expressions()
+        )
+        return array_sql, tuple(array_params), item_sql, tuple(item_params)
+
+    def as_sql(self, compiler, connection, **extra_context):  # PostgreSQL (jsonb)
+        array, array_params, item, item_params = self._parts(compiler, connection)
+        sql = f"({array} @> jsonb_build_array({item}) OR {array} = to_jsonb({item}))"
+        return sql, array_params + item_params + array_params + item_params
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        array, array_params, item, item_params = self._parts(compiler, connection)
+        sql = f"EXISTS (SELECT 1 FROM json_each({array}) AS each_id WHERE each_id.value = {item})"
+        return sql, array_params + item_params
+
+
+@dataclass(frozen=True)
+class ChoiceShare:
+    choice: Choice
+    chosen: int
+    share: float | None
+
+
+@dataclass
+class CardRow:
+    card: Card
+    reviews: int = 0
+    review_stage_reviews: int = 0
+    lapses: int = 0
+    learners: int = 0
+    mean_difficulty: float | None = None
+    leeches: int = 0
+    answers: int = 0
+    facility: float | None = None
+    upper_mean: float | None = None
+    lower_mean: float | None = None
+    choices: list[ChoiceShare] = field(default_factory=list)
+
+    @property
+    def lapse_rate(self) -> float | None:
+        """Share of answers to the card, once learned, that were Again (1 − its true retention)."""
+        return statistics.ratio(self.lapses, self.review_stage_reviews)
+
+    @property
+    def discrimination(self) -> float | None:
+        if self.upper_mean is None or self.lower_mean is None:
+            return None
+        return self.upper_mean - self.lower_mean
+
+
+def ranked_attempts(*, group: Group | None = None) -> QuerySet[Attempt]:
+    """Submitted attempts with their percent rank by score within their module."""
+    return Attempt.objects.filter(
+        _in_cohort("user__", group), submitted_at__isnull=False, score__isnull=False
+    ).annotate(
+        module_attempts=Window(Count("id"), partition_by=[F("module_id")]),
+        percent_rank=Window(
+            PercentRank(), partition_by=[F("module_id")], order_by=[F("score").asc(), F("id").asc()]
+        ),
+    )
+
+
+def _card_rows(cards: QuerySet[Card], *, group: Group | None) -> list[CardRow]:
+    """Figures for the given cards (5 queries whatever their number)."""
+    in_review = Q(state_before__stage=MemoryStage.REVIEW)
+    review_figures = {
+        row.pop("card_id"): row
+        for row in reviews()
+        .filter(_in_cohort("user__", group), card__in=cards)
+        .values("card_id")
+        .annotate(
+            reviews=Count("id"),
+            review_stage_reviews=Count("id", filter=in_review),
+            lapses=Count("id", filter=in_review & Q(rating=1)),
+        )
+    }
+    introduced = ~Q(stage=MemoryStage.NEW)
+    memory_figures = {
+        row.pop("card_id"): row
+        for row in MemoryState.objects.filter(_in_cohort("user__", group), card__in=cards)
+        .values("card_id")
+        .annotate(
+            learners=Count("id", filter=introduced),
+            mean_difficulty=Avg("difficulty", filter=introduced),
+            leeches=Count("id", filter=Q(is_leech=True)),
+        )
+    }
+    ranked = ranked_attempts(group=group).filter(module_attempts__gte=2)
+    credit = Coalesce(F("fraction"), Value(0), output_field=FloatField())
+    answered = AttemptQuestion.objects.filter(
+        _in_cohort("attempt__user__", group), attempt__submitted_at__isnull=False, card__in=cards
+    )
+    quiz_figures = {
+        row.pop("card_id"): row
+        for row in answered.values("card_id").annotate(
+            answers=Count("id"),
+            facility=Avg(credit),
+            upper_mean=Avg(
+                credit, filter=Q(attempt_id__in=ranked.filter(percent_rank__gte=UPPER).values("id"))
+            ),
+            lower_mean=Avg(
+                credit, filter=Q(attempt_id__in=ranked.filter(percent_rank__lte=LOWER).values("id"))
+            ),
+        )
+    }
+    chosen = (
+        answered.filter(card=OuterRef("card"))
+        .filter(JsonArrayHas(F("response"), OuterRef("pk")))
+        .values("card")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    choices: dict[int, list[Choice]] = {}
+    for choice in Choice.objects.filter(card__in=cards.filter(kind__in=CHOICE_KINDS)).annotate(
+        chosen=Coalesce(Subquery(chosen), Value(0))
+    ):
+        choices.setdefault(choice.card_id, []).append(choice)
+    rows = []
+    for card in cards:
+        row = CardRow(
+            card=card,
+            **review_figures.get(card.pk, {}),
+            **memory_figures.get(card.pk, {}),
+            **quiz_figures.get(card.pk, {}),
+        )
+        row.choices = [
+            ChoiceShare(choice, choice.chosen, statistics.ratio(choice.chosen, row.answers))
+            for choice in choices.get(card.pk, [])
+        ]
+        rows.append(row)
+    return rows
+
+
+def card_table(*, group: Group | None = None) -> list[CardRow]:
+    """Every published card in reading order with the cohort's figures (6 queries)."""
+    cards = Card.objects.filter(status=CardStatus.PUBLISHED).select_related("topic")
+    return _card_rows(cards, group=group)
+
+
+def card_item_analysis(*, card: Card) -> dict:
+    """The whole cohort's figures for one card, for its admin page (6 queries)."""
+    (row,) = _card_rows(Card.objects.filter(pk=card.pk).select_related("topic"), group=None)
+    return {"row": row, "choice_card": card.kind in CHOICE_KINDS}
+
+
+# Per module: attempts, scores, pass rate and internal consistency.
+
+
+@dataclass
+class ModuleRow:
+    module: TrainingModule
+    attempts: int = 0
+    learners: int = 0
+    mean_score: float | None = None
+    sd_score: float | None = None
+    pass_rate: float | None = None
+    first_attempts: int = 0
+    alpha: float | None = None
+
+
+def module_table(*, group: Group | None = None) -> list[ModuleRow]:
+    """Every module with the cohort's submitted attempts: count, mean and SD of score, pass rate,
+    and Cronbach's alpha (KR-20) over first attempts (3 queries)."""
+    submitted = Q(attempts__submitted_at__isnull=False) & _in_cohort("attempts__user__", group)
+    modules = TrainingModule.objects.annotate(
+        n_attempts=Count("attempts", filter=submitted),
+        n_learners=Count("attempts__user", filter=submitted, distinct=True),
+        mean=Avg("attempts__score", filter=submitted, output_field=FloatField()),
+        # E[x²] rather than STDDEV_SAMP: SQLite's version fails on a single attempt.
+        mean_of_squares=Avg(
+            F("attempts__score") * F("attempts__score"), filter=submitted, output_field=FloatField()
+        ),
+        pass_rate=Avg(
+            Case(When(attempts__passed=True, then=Value(1.0)), default=Value(0.0)),
+            filter=submitted,
+            output_field=FloatField(),
+        ),
+    )
+    first = Q(attempt__number=1, attempt__submitted_at__isnull=False) & _in_cohort(
+        "attempt__user__", group
+    )
+    credit = Coalesce(F("fraction"), Value(0), output_field=FloatField())
+    slots: dict[int, list[float]] = {}
+    for row in (
+        AttemptQuestion.objects.filter(first)
+        .values("attempt__module_id", "position")
+        .annotate(mean=Avg(credit), mean_of_squares=Avg(credit * credit))
+        .order_by()
+    ):
+        slots.setdefault(row["attempt__module_id"], []).append(
+            statistics.variance_from_moments(
+                mean=row["mean"], mean_of_squares=row["mean_of_squares"]
+            )
+        )
+    total = Subquery(
+        AttemptQuestion.objects.filter(attempt=OuterRef("pk"))
+        .values("attempt")
+        .annotate(total=Sum(credit))
+        .values("total"),
+        output_field=FloatField(),
+    )
+    totals = {
+        row["module_id"]: row
+        for row in Attempt.objects.filter(
+            _in_cohort("user__", group), number=1, submitted_at__isnull=False
+        )
+        .annotate(total=Coalesce(total, Value(0.0)))
+        .values("module_id")
+        .annotate(n=Count("id"), mean=Avg("total"), mean_of_squares=Avg(F("total") * F("total")))
+        .order_by()
+    }
+    rows = []
+    for module in modules:
+        figures = totals.get(module.pk)
+        alpha = None
+        if figures and figures["n"] >= 2:
+            alpha = statistics.cronbach_alpha_from_variances(
+                item_variances=slots.get(module.pk, []),
+                total_variance=statistics.variance_from_moments(
+                    mean=figures["mean"], mean_of_squares=figures["mean_of_squares"]
+                ),
+            )
+        rows.append(
+            ModuleRow(
+                module=module,
+                attempts=module.n_attempts,
+                learners=module.n_learners,
+                mean_score=module.mean,
+                sd_score=statistics.sample_sd_from_moments(
+                    n=module.n_attempts, mean=module.mean, mean_of_squares=module.mean_of_squares
+                ),
+                pass_rate=module.pass_rate,
+                first_attempts=figures["n"] if figures else 0,
+                alpha=alpha,
+            )
+        )
+    return rows
+
+
+def groups() -> QuerySet[Group]:
+    return Group.objects.order_by("name")
+
+
+@dataclass
+class Dashboard:
+    group: Group | None
+    matrix: TopicMatrix
+    cards: list[CardRow]
+    modules: list[ModuleRow]
+
+
+def dashboard(*, now: datetime, group: Group | None = None, page: int = 1) -> Dashboard:
+    """Everything the instructor dashboard shows for the cohort or one group (16 queries)."""
+    return Dashboard(
+        group=group,
+        matrix=topic_matrix(now=now, group=group, page=page),
+        cards=card_table(group=group),
+        modules=module_table(group=group),
+    )

@@ -1,0 +1,335 @@
+"""Writes of training: start an attempt, save an answer, submit (grade once), record completions.
+
+Time limit: Attempt.deadline is fixed when the attempt starts and checked here, on the server,
+against the `now` the caller passes. An answer at or after the deadline is refused (TimeUp) and the
+attempt is submitted with what was saved before it; the attempt is stamped submitted at the
+deadline. Submitting claims the attempt with a conditional UPDATE (submitted_at IS NULL), so a
+double submit grades it once.
+
+Mistakes become practice: on submit, every question not fully right (wrong, partly right or left
+blank) is logged as a quiz review rated Again for that card, which puts it in the learner's
+learning queue (due minutes later, so certainly in tomorrow's review). Doing it on submit rather
+than on each answer means changing an answer never leaves a stale review behind.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+
+from quizzes import grading
+from quizzes.models import (
+    Attempt,
+    AttemptQuestion,
+    CardKind,
+    Choice,
+    Completion,
+    FeedbackPolicy,
+    ReviewSource,
+    TrainingModule,
+)
+from quizzes.selectors.training import assignments_for, module_closed_reason, pool_cards
+from quizzes.services.review import ReviewRejected, review_record
+
+MAX_TYPED_LENGTH = 500
+
+
+class TrainingRefused(Exception):
+    """A training request that was not carried out; the message is for the learner."""
+
+    status = 400
+
+
+class NotAssigned(TrainingRefused):
+    status = 404
+
+
+class ModuleClosed(TrainingRefused):
+    status = 403
+
+
+class NoAttemptsLeft(TrainingRefused):
+    status = 403
+
+
+class AttemptFinished(TrainingRefused):
+    status = 409
+
+
+class TimeUp(TrainingRefused):
+    status = 409
+
+
+class AlreadyAnswered(TrainingRefused):
+    status = 409
+
+
+class InvalidAnswer(TrainingRefused):
+    status = 400
+
+
+TIME_UP_MESSAGE = (
+    "Time is up: your attempt was submitted with the answers saved before the deadline."
+)
+FINISHED_MESSAGE = "This attempt was already submitted; its answers can no longer change."
+
+
+def is_expired(attempt: Attempt, *, now: datetime) -> bool:
+    return attempt.deadline is not None and now >= attempt.deadline
+
+
+# --- Starting --------------------------------------------------------------------------------
+
+
+def _draw(module: TrainingModule, *, rng: random.Random) -> list[tuple[int, list[int]]]:
+    """The attempt's questions: (card id, choice ids as shown), drawn at random from the pool."""
+    pool = list(pool_cards(module).values_list("pk", flat=True))
+    if not pool:
+        raise ModuleClosed("This module has no questions yet. Please tell your instructor.")
+    drawn = rng.sample(pool, k=min(module.questions_per_attempt, len(pool)))
+    if not module.shuffle_questions:
+        order = {card_id: index for index, card_id in enumerate(pool)}
+        drawn.sort(key=order.__getitem__)
+    choices: dict[int, list[int]] = {card_id: [] for card_id in drawn}
+    for card_id, choice_id in (
+        Choice.objects.filter(card_id__in=drawn)
+        .order_by("position", "id")
+        .values_list("card_id", "pk")
+    ):
+        choices[card_id].append(choice_id)
+    if module.shuffle_choices:
+        for ids in choices.values():
+            rng.shuffle(ids)
+    return [(card_id, choices[card_id]) for card_id in drawn]
+
+
+def attempt_start(
+    *, user: Any, module: TrainingModule, now: datetime, rng: random.Random | None = None
+) -> Attempt:
+    """The learner's open attempt of the module, or a new one with freshly drawn questions.
+
+    Raises NotAssigned, ModuleClosed (unpublished, outside its dates, empty pool) or
+    NoAttemptsLeft. An open attempt past its deadline is submitted first.
+    """
+    if not assignments_for(user).filter(module=module).exists():
+        raise NotAssigned("This module is not assigned to you.")
+    for expired in Attempt.objects.filter(
+        user=user, module=module, submitted_at__isnull=True, deadline__lte=now
+    ):
+        attempt_submit(attempt=expired, now=now)
+    with transaction.atomic():
+        reason = module_closed_reason(module, now=now)
+        if reason:
+            raise ModuleClosed(reason)
+        current = Attempt.objects.filter(user=user, module=module, submitted_at__isnull=True)
+        existing = current.first()
+        if existing is not None:
+            return existing
+        used = Attempt.objects.filter(user=user, module=module).aggregate(n=Max("number"))["n"]
+        used = used or 0
+        if module.attempts_allowed and used >= module.attempts_allowed:
+            raise NoAttemptsLeft(
+                f"You have used all {module.attempts_allowed} attempts of this module."
+            )
+        questions = _draw(module, rng=rng or random.SystemRandom())
+        deadline = (
+            now + timedelta(minutes=module.time_limit_minutes)
+            if module.time_limit_minutes
+            else None
+        )
+        try:
+            with transaction.atomic():
+                attempt = Attempt.objects.create(
+                    module=module, user=user, number=used + 1, started_at=now, deadline=deadline
+                )
+                AttemptQuestion.objects.bulk_create(
+                    AttemptQuestion(
+                        attempt=attempt, card_id=card_id, position=position, choice_order=order
+                    )
+                    for position, (card_id, order) in enumerate(questions, start=1)
+                )
+        except IntegrityError:
+            # Started at the same moment in another tab: that attempt is the one to resume.
+            existing = current.first()
+            if existing is None:
+                raise
+            return existing
+    return attempt
+
+
+# --- Answering -------------------------------------------------------------------------------
+
+
+def _clean_response(
+    question: AttemptQuestion, *, choice_ids: list[int], typed: str
+) -> list[int] | str:
+    kind = question.card.kind
+    if kind == CardKind.CLOZE:
+        text = " ".join((typed or "").split())
+        if not text:
+            raise InvalidAnswer("Type an answer before saving.")
+        if len(text) > MAX_TYPED_LENGTH:
+            raise InvalidAnswer(f"Answers are at most {MAX_TYPED_LENGTH} characters.")
+        return text
+    picked = list(dict.fromkeys(choice_ids))
+    if not picked:
+        raise InvalidAnswer("Choose an answer before saving.")
+    shown = set(question.choice_order)
+    if any(choice_id not in shown for choice_id in picked):
+        raise InvalidAnswer("That choice is not part of this question. Reload the page.")
+    if kind != CardKind.MULTI_SELECT and len(picked) != 1:
+        raise InvalidAnswer("Choose exactly one answer.")
+    return sorted(picked, key=question.choice_order.index)
+
+
+def answer_save(
+    *,
+    attempt: Attempt,
+    question: AttemptQuestion,
+    choice_ids: list[int] | None = None,
+    typed: str = "",
+    now: datetime,
+) -> AttemptQuestion:
+    """Save the learner's answer to one question of her open attempt, at once.
+
+    Raises AttemptFinished (already submitted), TimeUp (deadline passed: the attempt is then
+    submitted), InvalidAnswer (a choice not shown, none picked, empty text) or AlreadyAnswered
+    (immediate feedback: the first answer is final).
+    """
+    if question.attempt_id != attempt.pk:
+        raise InvalidAnswer("That question is not part of this attempt.")
+    response = _clean_response(question, choice_ids=choice_ids or [], typed=typed)
+    with transaction.atomic():
+        locked = Attempt.objects.select_for_update().select_related("module").get(pk=attempt.pk)
+        if locked.submitted_at is not None:
+            raise AttemptFinished(FINISHED_MESSAGE)
+        expired = is_expired(locked, now=now)
+        if not expired:
+            saved = AttemptQuestion.objects.filter(pk=question.pk)
+            if locked.module.feedback_policy == FeedbackPolicy.IMMEDIATE:
+                # Feedback is shown right after answering, so the first answer is final.
+                saved = saved.filter(answered_at__isnull=True)
+            if not saved.update(response=response, answered_at=now):
+                raise AlreadyAnswered("You already answered this question.")
+            question.response = response
+            question.answered_at = now
+            return question
+    attempt_submit(attempt=locked, now=now)
+    raise TimeUp(TIME_UP_MESSAGE)
+
+
+# --- Submitting ------------------------------------------------------------------------------
+
+
+def attempt_submit(*, attempt: Attempt, now: datetime) -> Attempt:
+    """Grade the attempt once: credit per question, score, pass/fail, the first Completion, and
+    every question not fully right into the learner's review. A repeat returns it unchanged."""
+    submitted_at = min(now, attempt.deadline) if attempt.deadline else now
+    with transaction.atomic():
+        claimed = Attempt.objects.filter(pk=attempt.pk, submitted_at__isnull=True).update(
+            submitted_at=submitted_at
+        )
+        if not claimed:
+            return Attempt.objects.select_related("module").get(pk=attempt.pk)
+        attempt = Attempt.objects.select_related("module", "user").get(pk=attempt.pk)
+        module = attempt.module
+        questions = list(
+            AttemptQuestion.objects.filter(attempt=attempt)
+            .select_related("card")
+            .prefetch_related("card__choices")
+        )
+        for question in questions:
+            card = question.card
+            question.fraction = grading.grade_response(
+                kind=card.kind,
+                correct_choice_ids=[c.pk for c in card.choices.all() if c.is_correct],
+                response=question.response,
+                accepted_answers=(
+                    grading.cloze_accepted(front=card.front, accepted_answers=card.accepted_answers)
+                    if card.kind == CardKind.CLOZE
+                    else ()
+                ),
+                partial_credit=module.partial_credit,
+            )
+        AttemptQuestion.objects.bulk_update(questions, ["fraction"])
+        attempt.score = grading.attempt_score(
+            (q.fraction for q in questions), questions=len(questions)
+        )
+        attempt.passed = grading.is_pass(attempt.score, pass_mark=module.pass_mark)
+        Attempt.objects.filter(pk=attempt.pk).update(score=attempt.score, passed=attempt.passed)
+        if attempt.passed:
+            # Only the first pass counts; later passes leave the completion as it was.
+            Completion.objects.bulk_create(
+                [
+                    Completion(
+                        module=module,
+                        user=attempt.user,
+                        attempt=attempt,
+                        completed_at=submitted_at,
+                        score=attempt.score,
+                    )
+                ],
+                ignore_conflicts=True,
+            )
+        for question in questions:
+            if grading.is_fully_right(question.fraction):
+                continue
+            try:
+                review_record(
+                    user=attempt.user,
+                    card=question.card,
+                    rating=1,
+                    now=now,
+                    token=f"quiz-{question.pk}",
+                    source=ReviewSource.QUIZ,
+                )
+            except ReviewRejected:
+                continue  # already logged for this question
+    return attempt
+
+
+# --- Learner accounts ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LearnersCreated:
+    users: int
+    groups_created: list[str]
+
+
+@transaction.atomic
+def learners_create(*, rows: Sequence[Any]) -> LearnersCreated:
+    """Create one account per checked upload row and put it in its group (created if new).
+
+    Rows must already be free of errors (see training_forms). Accounts get an unusable password:
+    nobody can log in as them until a password is set for them, so a leaked sheet opens nothing.
+    """
+    user_model = get_user_model()
+    names = sorted({row.group for row in rows})
+    existing = set(Group.objects.filter(name__in=names).values_list("name", flat=True))
+    Group.objects.bulk_create([Group(name=name) for name in names if name not in existing])
+    groups = {group.name: group for group in Group.objects.filter(name__in=names)}
+    memberships = []
+    for row in rows:
+        user = user_model(
+            username=row.username,
+            first_name=row.first_name[:150],
+            last_name=row.last_name[:150],
+            email=row.email,
+        )
+        user.set_unusable_password()
+        user.save()
+        membership = user_model.groups.through(user_id=user.pk, group_id=groups[row.group].pk)
+        memberships.append(membership)
+    user_model.groups.through.objects.bulk_create(memberships)
+    return LearnersCreated(
+        users=len(rows), groups_created=[name for name in names if name not in existing]
+    )

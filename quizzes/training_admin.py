@@ -1,0 +1,288 @@
+"""The instructor admin for training: modules with lessons and pool, assignments, read-only attempts
+and completions, the completion report (with CSV) and the learner CSV upload."""
+
+from __future__ import annotations
+
+import csv
+from typing import Any
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+
+from .grading import GRADABLE_KINDS
+from .models import (
+    Assignment,
+    Attempt,
+    AttemptQuestion,
+    Card,
+    CardStatus,
+    Completion,
+    ModuleLesson,
+    TrainingModule,
+)
+from .selectors.training import completion_report
+from .services.training import learners_create
+from .training_forms import (
+    AssignmentAdminForm,
+    LearnerUploadForm,
+    ReportFilterForm,
+    TrainingModuleAdminForm,
+)
+
+REPORT_PERMISSION = "quizzes.view_cohort_statistics"
+UPLOAD_PERMISSION = "quizzes.upload_learners"
+
+
+class ModuleLessonInline(admin.TabularInline):
+    model = ModuleLesson
+    extra = 0
+    fields = ["position", "lesson"]
+    autocomplete_fields = ["lesson"]
+    ordering = ["position", "id"]
+
+
+class AssignmentInline(admin.TabularInline):
+    model = Assignment
+    form = AssignmentAdminForm
+    extra = 0
+    fields = ["group", "user", "due_at"]
+
+
+@admin.register(TrainingModule)
+class TrainingModuleAdmin(admin.ModelAdmin):
+    form = TrainingModuleAdminForm
+    inlines = [ModuleLessonInline, AssignmentInline]
+    list_display = [
+        "title",
+        "is_published",
+        "pool_size",
+        "questions_per_attempt",
+        "pass_mark",
+        "attempts_allowed",
+        "time_limit_minutes",
+        "available_until",
+    ]
+    list_filter = ["is_published", "feedback_policy"]
+    search_fields = ["title", "description"]
+    prepopulated_fields = {"slug": ("title",)}
+    filter_horizontal = ["question_pool"]
+    fieldsets = [
+        (None, {"fields": ["title", "slug", "description", "is_published"]}),
+        (
+            "Quiz",
+            {
+                "fields": [
+                    "question_pool",
+                    "questions_per_attempt",
+                    "pass_mark",
+                    "attempts_allowed",
+                    "time_limit_minutes",
+                    "shuffle_questions",
+                    "shuffle_choices",
+                    "partial_credit",
+                    "feedback_policy",
+                ]
+            },
+        ),
+        ("Availability", {"fields": ["available_from", "available_until"]}),
+    ]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[TrainingModule]:
+        return super().get_queryset(request).annotate(pool_count=Count("question_pool"))
+
+    @admin.display(description="Pool", ordering="pool_count")
+    def pool_size(self, obj: TrainingModule) -> int:
+        return obj.pool_count
+
+    def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any):
+        if db_field.name == "question_pool":
+            # Only cards a quiz can grade; archived cards stay out of new pools.
+            kwargs["queryset"] = (
+                Card.objects.filter(kind__in=GRADABLE_KINDS)
+                .exclude(status=CardStatus.ARCHIVED)
+                .select_related("topic")
+            )
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+@admin.register(Assignment)
+class AssignmentAdmin(admin.ModelAdmin):
+    form = AssignmentAdminForm
+    list_display = ["module", "group", "user", "due_at", "assigned_at"]
+    list_filter = ["module", "group"]
+    list_select_related = ["module", "group", "user"]
+    date_hierarchy = "due_at"
+    change_list_template = "admin/quizzes/training/assignment_change_list.html"
+
+    def get_urls(self) -> list:
+        view = self.admin_site.admin_view(self.upload_learners_view)
+        return [
+            path("upload-learners/", view, name="quizzes_assignment_upload_learners"),
+            *super().get_urls(),
+        ]
+
+    def upload_learners_view(self, request: HttpRequest) -> HttpResponse:
+        """Preview the sheet with every row's errors; create accounts only when all are good."""
+        if not request.user.has_perm(UPLOAD_PERMISSION):
+            raise PermissionDenied("You may not add learners.")
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Upload learners",
+        }
+        status = 200
+        if request.method == "POST":
+            form = LearnerUploadForm(request.POST, request.FILES)
+            if form.is_valid():
+                sheet = form.sheet()
+                if not sheet.has_errors and "confirm" in request.POST:
+                    created = learners_create(rows=sheet.rows)
+                    new_groups = ", ".join(created.groups_created)
+                    messages.success(
+                        request,
+                        f"{created.users} learner account{'s' if created.users != 1 else ''} "
+                        f"created and added to their groups"
+                        + (f" (new groups: {new_groups})" if new_groups else "")
+                        + ". Their passwords still need to be set.",
+                    )
+                    return HttpResponseRedirect(reverse("admin:quizzes_assignment_changelist"))
+                context.update(sheet=sheet, content=form.cleaned_data["content"])
+                status = 400 if sheet.has_errors else 200
+            else:
+                status = 400
+        else:
+            form = LearnerUploadForm()
+        context["form"] = form
+        return TemplateResponse(
+            request, "admin/quizzes/training/upload_learners.html", context, status=status
+        )
+
+
+class AttemptQuestionInline(admin.TabularInline):
+    model = AttemptQuestion
+    extra = 0
+    fields = ["position", "card", "response", "answered_at", "fraction"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Attempts and completions are the learners' records: viewable, never edited here."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Attempt)
+class AttemptAdmin(ReadOnlyAdmin):
+    list_display = ["user", "module", "number", "started_at", "submitted_at", "score", "passed"]
+    list_filter = ["module", "passed"]
+    list_select_related = ["user", "module"]
+    search_fields = ["user__username", "user__first_name", "user__last_name"]
+    inlines = [AttemptQuestionInline]
+
+
+@admin.register(Completion)
+class CompletionAdmin(ReadOnlyAdmin):
+    list_display = ["user", "module", "completed_at", "score"]
+    list_filter = ["module"]
+    list_select_related = ["user", "module"]
+    search_fields = ["user__username", "user__first_name", "user__last_name"]
+    change_list_template = "admin/quizzes/training/completion_change_list.html"
+
+    def get_urls(self) -> list:
+        view = self.admin_site.admin_view(self.report_view)
+        return [path("report/", view, name="quizzes_completion_report"), *super().get_urls()]
+
+    def report_view(self, request: HttpRequest) -> HttpResponse:
+        """Completion per module and group: passed, overdue, in progress, not started; CSV too."""
+        if not request.user.has_perm(REPORT_PERMISSION):
+            raise PermissionDenied("You may not see the cohort's completion report.")
+        form = ReportFilterForm(request.GET or None)
+        filters = form.cleaned_data if form.is_valid() else {}
+        report = completion_report(
+            now=timezone.now(), module=filters.get("module"), group=filters.get("group")
+        )
+        if request.GET.get("format") == "csv":
+            return report_csv(report)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Training completion report",
+            "form": form,
+            "report": report,
+            "csv_query": _csv_query(request),
+        }
+        status = 200 if form.is_bound is False or form.is_valid() else 400
+        return TemplateResponse(
+            request, "admin/quizzes/training/report.html", context, status=status
+        )
+
+
+def _csv_query(request: HttpRequest) -> str:
+    query = request.GET.copy()
+    query["format"] = "csv"
+    return query.urlencode()
+
+
+def _cell(value: Any) -> str:
+    text = "" if value is None else str(value)
+    # Spreadsheets run cells that start like a formula; names come from uploaded sheets.
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + text
+    return text
+
+
+REPORT_COLUMNS = [
+    "module",
+    "groups",
+    "username",
+    "name",
+    "status",
+    "due",
+    "score",
+    "completed",
+    "attempts",
+    "best_score",
+]
+
+
+def report_csv(report: Any) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="training-completion.csv"'
+    writer = csv.writer(response)
+    writer.writerow(REPORT_COLUMNS)
+    for row in report.rows:
+        writer.writerow(
+            _cell(value)
+            for value in (
+                row.module_title,
+                row.group_label,
+                row.username,
+                row.name,
+                row.status_label,
+                row.due_at.isoformat() if row.due_at else "",
+                row.score,
+                row.completed_at.isoformat() if row.completed_at else "",
+                row.attempts,
+                row.best_score,
+            )
+        )
+    return response

@@ -1,0 +1,138 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from quizzes import answers, scheduling
+from quizzes.scheduling import Memory
+
+NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+SCHEDULER = scheduling.make_scheduler(desired_retention=0.9)
+
+
+def test_as_utc_is_the_one_conversion():
+    paris = datetime(2026, 3, 2, 13, 0, tzinfo=ZoneInfo("Europe/Paris"))
+    assert scheduling.as_utc(paris) == NOW and scheduling.as_utc(paris).tzinfo is UTC
+    with pytest.raises(ValueError):
+        scheduling.as_utc(datetime(2026, 3, 2, 12, 0))
+
+
+def test_answer_accepts_any_aware_datetime():
+    offset = datetime(2026, 3, 2, 7, 0, tzinfo=timezone(timedelta(hours=-5)))
+    after = scheduling.answer(Memory(), rating=3, now=offset, scheduler=SCHEDULER)
+    assert after.last_review == NOW and after.due.tzinfo is UTC
+
+
+def test_new_card_intervals_and_labels():
+    intervals = scheduling.next_intervals(Memory(), now=NOW, scheduler=SCHEDULER)
+    labels = [scheduling.format_interval(intervals[rating]) for rating in (1, 2, 3, 4)]
+    assert labels[:3] == ["1m", "6m", "10m"]
+    assert labels[3].endswith("d")
+    assert intervals[1] < intervals[2] < intervals[3] < intervals[4]
+
+
+def test_answer_is_deterministic_so_replay_is_exact():
+    memory = Memory()
+    again = Memory()
+    for day in range(6):
+        moment = NOW + timedelta(days=day * 3)
+        memory = scheduling.answer(memory, rating=3, now=moment, scheduler=SCHEDULER)
+        again = scheduling.answer(again, rating=3, now=moment, scheduler=SCHEDULER)
+    assert memory == again
+    assert Memory.from_dict(memory.to_dict()) == memory
+
+
+def test_higher_retention_gives_shorter_intervals():
+    learned = scheduling.answer(Memory(), rating=4, now=NOW, scheduler=SCHEDULER)
+    later = learned.due + timedelta(hours=1)
+    ordinary = scheduling.next_intervals(learned, now=later, scheduler=SCHEDULER)[3]
+    critical = scheduling.next_intervals(
+        learned, now=later, scheduler=scheduling.make_scheduler(desired_retention=0.95)
+    )[3]
+    assert critical < ordinary
+
+
+@pytest.mark.parametrize(
+    ("seconds", "label"),
+    [
+        (30, "30s"),
+        (600, "10m"),
+        (3 * 3600, "3h"),
+        (4 * 86400, "4d"),
+        (60 * 86400, "2.0mo"),
+        (800 * 86400, "2.2y"),
+    ],
+)
+def test_format_interval(seconds, label):
+    assert scheduling.format_interval(timedelta(seconds=seconds)) == label
+
+
+def test_learning_day_starts_at_the_learners_hour_in_their_zone():
+    # 02:30 in New York on 3 March is still the learning day of 2 March (day starts at 04:00).
+    late = datetime(2026, 3, 3, 7, 30, tzinfo=UTC)
+    start = scheduling.learning_day_start(late, time_zone="America/New_York", day_start_hour=4)
+    assert start == datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    following = scheduling.next_learning_day_start(
+        late, time_zone="America/New_York", day_start_hour=4
+    )
+    assert following == datetime(2026, 3, 3, 9, 0, tzinfo=UTC)
+
+
+def test_next_learning_day_across_daylight_saving_change():
+    # Clocks go forward in London on 29 March 2026: the next day starts 23 hours later.
+    now = datetime(2026, 3, 28, 12, 0, tzinfo=UTC)
+    following = scheduling.next_learning_day_start(now, time_zone="Europe/London", day_start_hour=4)
+    assert following == datetime(2026, 3, 29, 3, 0, tzinfo=UTC)
+
+
+def test_lapse_is_again_on_a_learned_card_only():
+    assert scheduling.is_lapse(scheduling.REVIEW_STAGE, 1)
+    assert not scheduling.is_lapse(scheduling.REVIEW_STAGE, 3)
+    assert not scheduling.is_lapse(1, 1)
+    assert not scheduling.is_lapse(scheduling.NEW_STAGE, 1)
+
+
+# --- answers (pure) -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "right"),
+    [
+        ("osteolytic", True),
+        ("  OSTEOLYTIC. ", True),
+        ("osteo lytic", False),
+        ("", False),
+        ("bone-destroying", True),
+        ("sclerotic", False),
+    ],
+)
+def test_cloze_answer_ignores_case_spacing_and_full_stop(typed, right):
+    front = "Breast cancer metastases are mostly {{c1::Osteolytic}}."
+    assert answers.cloze_is_right(typed, front=front, accepted_answers="bone-destroying\n") is right
+
+
+def test_cloze_with_two_gaps_wants_both_in_order():
+    front = "{{c1::Prostate}} and {{c2::breast}} cancer"
+    assert answers.cloze_is_right("prostate breast", front=front)
+    assert answers.cloze_is_right("Prostate, breast", front=front)
+    assert not answers.cloze_is_right("prostate", front=front)
+
+
+def test_cloze_html_hides_then_highlights_and_escapes():
+    front = "Pain at **night** suggests {{c1::<b>metastasis</b>::diagnosis}}."
+    hidden = answers.cloze_html(front, reveal=False)
+    shown = answers.cloze_html(front, reveal=True)
+    assert '<span class="cloze-gap">[diagnosis]</span>' in hidden and "metastasis" not in hidden
+    assert "<strong>night</strong>" in hidden
+    assert '<mark class="cloze-answer">&lt;b&gt;metastasis&lt;/b&gt;</mark>' in shown
+    assert "[...]" in answers.cloze_html("A {{c1::gap}}", reveal=False)
+
+
+def test_choices_right_only_when_exactly_the_correct_set():
+    assert answers.choices_are_right([3], [3])
+    assert answers.choices_are_right([2, 5], [5, 2])
+    assert not answers.choices_are_right([2], [2, 5])
+    assert not answers.choices_are_right([2, 5, 7], [2, 5])
+    assert not answers.choices_are_right([], [])

@@ -1,0 +1,281 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from quizzes.models import (
+    LearnerSettings,
+    MemoryStage,
+    MemoryState,
+    ReviewLog,
+    ReviewSource,
+    ReviewUndo,
+)
+from quizzes.services.review import (
+    DuplicateAnswer,
+    StaleAnswer,
+    card_bury,
+    card_suspend,
+    review_record,
+    review_undo,
+    settings_for,
+    token_issue,
+    token_read,
+)
+
+from .factories import CardFactory, MemoryStateFactory
+
+NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+FIELDS = (
+    "stage",
+    "step",
+    "stability",
+    "difficulty",
+    "due",
+    "last_review",
+    "reps",
+    "lapses",
+    "suspended",
+    "is_leech",
+    "buried_until",
+)
+
+
+def fields(state: MemoryState) -> dict:
+    state.refresh_from_db()
+    return {name: getattr(state, name) for name in FIELDS}
+
+
+def answer(state: MemoryState, rating: int, now: datetime, token: str | None = None):
+    state.refresh_from_db()
+    return review_record(
+        user=state.user,
+        card=state.card,
+        rating=rating,
+        now=now,
+        token=token or f"t-{state.pk}-{state.version}",
+        expected_version=state.version,
+    )
+
+
+@pytest.fixture
+def state(student):
+    return MemoryStateFactory(user=student, unlocked_at=NOW)
+
+
+def test_settings_for_creates_defaults_once(student):
+    first = settings_for(student)
+    assert (first.desired_retention, first.critical_retention) == (0.90, 0.95)
+    assert (first.new_cards_per_day, first.max_reviews_per_day, first.day_start_hour) == (
+        20,
+        200,
+        4,
+    )
+    assert settings_for(student).pk == first.pk
+
+
+def test_answer_appends_a_log_and_moves_the_state(state):
+    outcome = answer(state, 3, NOW)
+    log = ReviewLog.objects.get()
+    assert outcome.log == log
+    assert (log.rating, log.reviewed_at, log.source) == (3, NOW, ReviewSource.DAILY_REVIEW)
+    assert log.state_before["stage"] == MemoryStage.NEW and log.state_before["version"] == 0
+    assert log.state_after["stage"] == MemoryStage.LEARNING and log.state_after["version"] == 1
+    assert log.interval_seconds == 600 and log.desired_retention == 0.90
+    assert log.fsrs_parameters is None
+    current = fields(state)
+    assert current["stage"] == MemoryStage.LEARNING and current["reps"] == 1
+    assert current["due"] == NOW + timedelta(minutes=10)
+    assert MemoryState.objects.get().version == 1
+
+
+def test_critical_cards_use_the_critical_retention(student):
+    critical = MemoryStateFactory(user=student, card=CardFactory(critical=True), unlocked_at=NOW)
+    LearnerSettings.objects.create(user=student, critical_retention=0.97)
+    assert answer(critical, 3, NOW).log.desired_retention == 0.97
+
+
+def test_long_tokens_are_stored_as_their_hash(state):
+    shown = token_read(token_issue(user=state.user, state=state, now=NOW))
+    log = answer(state, 3, NOW, token=shown.raw).log
+    assert len(log.token) == 64 and log.token != shown.raw
+
+
+def test_repeated_token_is_a_duplicate_and_writes_nothing(state):
+    answer(state, 3, NOW, token="same")
+    with pytest.raises(DuplicateAnswer):
+        review_record(
+            user=state.user, card=state.card, rating=3, now=NOW, token="same", expected_version=0
+        )
+    with pytest.raises(DuplicateAnswer):  # even when the caller's version is current
+        review_record(
+            user=state.user, card=state.card, rating=3, now=NOW, token="same", expected_version=1
+        )
+    assert ReviewLog.objects.count() == 1 and MemoryState.objects.get().version == 1
+
+
+def test_stale_version_writes_nothing(state):
+    answer(state, 3, NOW)
+    with pytest.raises(StaleAnswer):
+        review_record(
+            user=state.user, card=state.card, rating=1, now=NOW, token="other", expected_version=0
+        )
+    assert ReviewLog.objects.count() == 1 and MemoryState.objects.get().version == 1
+
+
+def test_a_stale_preloaded_state_is_caught_by_the_version_check(state):
+    old_copy = MemoryState.objects.get(pk=state.pk)
+    answer(state, 3, NOW)
+    with pytest.raises(StaleAnswer):
+        review_record(
+            user=state.user,
+            card=state.card,
+            rating=1,
+            now=NOW,
+            token="tab-2",
+            expected_version=0,
+            state=old_copy,
+        )
+    assert ReviewLog.objects.count() == 1
+
+
+def test_bad_rating_writes_nothing(state):
+    for rating in (0, 5):
+        with pytest.raises(ValueError):
+            review_record(
+                user=state.user,
+                card=state.card,
+                rating=rating,
+                now=NOW,
+                token="x",
+                expected_version=0,
+            )
+    assert ReviewLog.objects.count() == 0
+
+
+def test_quiz_mistake_creates_the_state_when_missing(student):
+    card = CardFactory()
+    outcome = review_record(
+        user=student, card=card, rating=1, now=NOW, token="quiz-7", source=ReviewSource.QUIZ
+    )
+    assert outcome.state.stage == MemoryStage.LEARNING
+    assert MemoryState.objects.get(user=student, card=card).reps == 1
+    with pytest.raises(DuplicateAnswer):
+        review_record(
+            user=student, card=card, rating=1, now=NOW, token="quiz-7", source=ReviewSource.QUIZ
+        )
+
+
+def test_daily_review_of_a_card_not_unlocked_is_refused(student):
+    with pytest.raises(MemoryState.DoesNotExist):
+        review_record(
+            user=student, card=CardFactory(), rating=3, now=NOW, token="x", expected_version=0
+        )
+    assert ReviewLog.objects.count() == 0
+
+
+def test_intervals_grow_across_days(state):
+    now = NOW
+    answer(state, 3, now)
+    now += timedelta(minutes=10)
+    answer(state, 3, now)  # graduates to review
+    intervals = []
+    for _ in range(5):
+        state.refresh_from_db()
+        now = state.due  # the learner comes back exactly when FSRS scheduled the card
+        intervals.append(answer(state, 3, now).interval)
+    assert all(later > earlier for earlier, later in zip(intervals, intervals[1:], strict=False))
+    assert intervals[0] >= timedelta(days=1)
+
+
+def test_leech_after_eight_lapses(state):
+    now = NOW
+    answer(state, 4, now)  # straight to review
+    lapses_seen = []
+    for _ in range(8):
+        state.refresh_from_db()
+        now = state.due + timedelta(hours=1)
+        if state.stage == MemoryStage.REVIEW:
+            outcome = answer(state, 1, now)  # forgotten: a lapse
+            lapses_seen.append(outcome.became_leech)
+            state.refresh_from_db()
+            now = state.due + timedelta(minutes=1)
+            if not state.is_leech:
+                answer(state, 3, now)  # relearned
+    state.refresh_from_db()
+    assert state.lapses == 8 and state.is_leech and state.suspended
+    assert lapses_seen == [False] * 7 + [True]
+
+
+def test_undo_restores_state_and_leaves_the_log_append_only(state):
+    answer(state, 3, NOW)
+    before = fields(state)
+    version_before = MemoryState.objects.get().version
+    logs_before = list(ReviewLog.objects.filter(undo__isnull=True).values_list("pk", flat=True))
+    outcome = answer(state, 1, NOW + timedelta(minutes=10))
+    review_undo(user=state.user, review_id=outcome.log.pk, now=NOW + timedelta(minutes=11))
+    assert fields(state) == before
+    assert MemoryState.objects.get().version > version_before  # old screens stay stale
+    assert list(ReviewLog.objects.filter(undo__isnull=True).values_list("pk", flat=True)) == (
+        logs_before
+    )
+    assert ReviewLog.objects.count() == 2 and ReviewUndo.objects.count() == 1
+    with pytest.raises(DuplicateAnswer):
+        review_undo(user=state.user, review_id=outcome.log.pk, now=NOW)
+
+
+def test_undo_restores_a_leech_exactly(state):
+    MemoryState.objects.filter(pk=state.pk).update(
+        stage=MemoryStage.REVIEW,
+        stability=3.0,
+        difficulty=7.0,
+        due=NOW,
+        last_review=NOW - timedelta(days=3),
+        lapses=7,
+        reps=30,
+    )
+    before = fields(state)
+    outcome = answer(state, 1, NOW)
+    assert outcome.became_leech
+    review_undo(user=state.user, review_id=outcome.log.pk, now=NOW)
+    assert fields(state) == before
+
+
+def test_only_the_latest_answer_can_be_undone(student):
+    first = MemoryStateFactory(user=student, unlocked_at=NOW)
+    second = MemoryStateFactory(user=student, unlocked_at=NOW)
+    early = answer(first, 3, NOW).log
+    answer(second, 3, NOW + timedelta(seconds=5))
+    with pytest.raises(StaleAnswer):
+        review_undo(user=student, review_id=early.pk, now=NOW)
+    assert ReviewUndo.objects.count() == 0
+
+
+def test_undo_refused_when_the_card_changed_since(state):
+    log = answer(state, 3, NOW).log
+    state.refresh_from_db()
+    card_suspend(
+        user=state.user, token=token_read(token_issue(user=state.user, state=state, now=NOW))
+    )
+    with pytest.raises(StaleAnswer):
+        review_undo(user=state.user, review_id=log.pk, now=NOW)
+    assert ReviewUndo.objects.count() == 0
+
+
+def test_undo_of_another_learners_answer_is_not_found(state, other_student):
+    log = answer(state, 3, NOW).log
+    with pytest.raises(MemoryState.DoesNotExist):
+        review_undo(user=other_student, review_id=log.pk, now=NOW)
+
+
+def test_bury_until_the_learners_next_day(state):
+    LearnerSettings.objects.create(user=state.user, time_zone="Asia/Tokyo", day_start_hour=4)
+    shown = token_read(token_issue(user=state.user, state=state, now=NOW))
+    card_bury(user=state.user, token=shown, learner_settings=settings_for(state.user), now=NOW)
+    state.refresh_from_db()
+    # 21:00 in Tokyo → buried until 04:00 Tokyo the next morning (19:00 UTC).
+    assert state.buried_until == datetime(2026, 3, 2, 19, 0, tzinfo=UTC)
+    with pytest.raises(StaleAnswer):
+        card_suspend(user=state.user, token=shown)  # the same screen again
+    assert not MemoryState.objects.get().suspended
