@@ -1,4 +1,4 @@
-"""BoneLearn settings: one module; everything that differs between machines comes from the environment."""
+"""BoneLearn settings: one module; what differs between machines comes from the environment."""
 
 from __future__ import annotations
 
@@ -26,8 +26,11 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 
 DEBUG = env_bool("DEBUG", False)
-# The fallback key only exists so a fresh clone runs; `check --deploy` flags it, and production sets SECRET_KEY.
-SECRET_KEY = os.environ.get("SECRET_KEY") or "django-insecure-bonelearn-development-key-not-for-production"
+# The fallback key only exists so a fresh clone runs; `check --deploy` flags it, and
+# production sets SECRET_KEY.
+SECRET_KEY = (
+    os.environ.get("SECRET_KEY") or "django-insecure-bonelearn-development-key-not-for-production"
+)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 

@@ -30,6 +30,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 
 from .articles import ArticleFormatError, ParsedArticle, normalise_text, parse_article, slugify
 from .cardgen import CardDraft, generate_cards
@@ -47,6 +48,7 @@ from .models import (
     Topic,
     TrainingModule,
 )
+from .services.authoring import cards_unlock_for_readers
 
 MODELS = ("Article", "Topic", "Lesson", "Card")
 GENERATED_POSITIONS = 1000  # generated drafts sort after the curated cards of the same lesson
@@ -638,6 +640,8 @@ class _Writer:
         if choice_updates:
             Choice.objects.bulk_update(choice_updates, ["text", "is_correct", "position"])
         Choice.objects.bulk_create(new_choices)
+        # Learners who already read a topic get its newly published cards, as with admin publishing.
+        cards_unlock_for_readers(cards=new_cards, now=timezone.now())
 
         wanted_keys = set(keys)
         gone = [card for key, card in existing.items() if key not in wanted_keys]

@@ -500,3 +500,26 @@ def test_curated_card_removed_from_the_file_is_deleted_or_archived():
     assert not Card.objects.filter(key="osteo-one-in-three-women").exists()
     studied.refresh_from_db()
     assert studied.status == CardStatus.ARCHIVED
+
+
+
+def test_reimport_gives_new_curated_cards_to_learners_who_read_the_topic(tmp_path, student):
+    """A card published by a re-import reaches learners who already read its topic, as in the admin."""
+    from quizzes.models import MemoryState, Topic
+    from quizzes.services.lessons import topic_open
+
+    source = Path(__file__).resolve().parents[1] / "content" / "bone-metastases.txt"
+    article = tmp_path / "bone-metastases.txt"
+    article.write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
+    cards_file = tmp_path / "bone-metastases.cards.json"
+    curated = json.loads(source.with_name("bone-metastases.cards.json").read_text("utf-8"))
+    held_back = curated["cards"].pop()
+    cards_file.write_text(json.dumps(curated), encoding="utf-8")
+    import_article_file(article)
+    topic_open(user=student, topic=Topic.objects.get(title=held_back["topic"]), now=timezone.now())
+
+    curated["cards"].append(held_back)
+    cards_file.write_text(json.dumps(curated), encoding="utf-8")
+    import_article_file(article)
+
+    assert MemoryState.objects.filter(user=student, card__key=held_back["key"]).exists()

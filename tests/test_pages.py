@@ -29,7 +29,10 @@ def test_pages_need_login(client, name):
 @pytest.mark.django_db
 def test_topic_and_article_pages_need_login(client):
     lesson = LessonFactory()
-    for url in [lesson.topic.get_absolute_url(), reverse("quizzes:article", args=[lesson.topic.article.slug])]:
+    for url in [
+        lesson.topic.get_absolute_url(),
+        reverse("quizzes:article", args=[lesson.topic.article.slug]),
+    ]:
         response = client.get(url)
         assert response.status_code == 302, url
 
@@ -74,7 +77,9 @@ def test_topic_page_renders_tables_and_unlocks_published_cards_once(student_clie
     assert b"1 new card unlocked" in first.content
     student_client.get(url)
 
-    assert MemoryState.objects.filter(user=student).count() == 1  # drafts stay locked; no duplicates
+    assert (
+        MemoryState.objects.filter(user=student).count() == 1
+    )  # drafts stay locked; no duplicates
     assert LessonRead.objects.filter(user=student, lesson=lesson).count() == 1
 
 

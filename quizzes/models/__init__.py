@@ -1,4 +1,14 @@
-from .content import Article, Card, CardKind, CardOrigin, CardStatus, Choice, Lesson, Topic, TopicKind
+from .content import (
+    Article,
+    Card,
+    CardKind,
+    CardOrigin,
+    CardStatus,
+    Choice,
+    Lesson,
+    Topic,
+    TopicKind,
+)
 from .memory import (
     LearnerSettings,
     LessonRead,

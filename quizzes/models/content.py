@@ -9,7 +9,9 @@ from django.urls import reverse
 class Article(models.Model):
     title = models.CharField(max_length=300)
     slug = models.SlugField(max_length=120, unique=True)
-    source_name = models.CharField(max_length=300, help_text="File name the article was imported from.")
+    source_name = models.CharField(
+        max_length=300, help_text="File name the article was imported from."
+    )
     content_hash = models.CharField(max_length=64, help_text="SHA-256 of the imported text.")
     faq = models.JSONField(default=list, blank=True, help_text="List of {question, answer}.")
     references = models.JSONField(default=list, blank=True, help_text="List of reference strings.")
@@ -130,7 +132,9 @@ class Card(models.Model):
     # What the importer last wrote (SHA-256 of the card's fields); a mismatch means an instructor
     # changed the card since, so re-imports leave it alone.
     import_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
-    origin = models.CharField(max_length=16, choices=CardOrigin.choices, default=CardOrigin.AUTHORED)
+    origin = models.CharField(
+        max_length=16, choices=CardOrigin.choices, default=CardOrigin.AUTHORED
+    )
     kind = models.CharField(max_length=16, choices=CardKind.choices, default=CardKind.BASIC)
     status = models.CharField(max_length=16, choices=CardStatus.choices, default=CardStatus.DRAFT)
     front = models.TextField(help_text="Markdown. Cloze cards use {{c1::answer}} deletions.")
@@ -139,10 +143,13 @@ class Card(models.Model):
     accepted_answers = models.TextField(
         blank=True, help_text="Cloze: other accepted typings of the answer, one per line."
     )
-    source_excerpt = models.TextField(blank=True, help_text="The article's words this card rests on.")
+    source_excerpt = models.TextField(
+        blank=True, help_text="The article's words this card rests on."
+    )
     tags = models.CharField(max_length=300, blank=True, help_text="Comma-separated.")
     critical = models.BooleanField(
-        default=False, help_text="A fact a clinician must never forget; reviewed at higher retention."
+        default=False,
+        help_text="A fact a clinician must never forget; reviewed at higher retention.",
     )
     position = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)

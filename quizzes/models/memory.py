@@ -1,4 +1,4 @@
-"""Each learner's memory of each card (an FSRS state) and the append-only review log it is cached from."""
+"""Each learner's memory of each card (an FSRS state) and the append-only review log behind it."""
 
 from __future__ import annotations
 
@@ -123,11 +123,14 @@ class ReviewLog(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.user} rated card {self.card_id} {self.rating} at {self.reviewed_at:%Y-%m-%d %H:%M}"
+        when = f"{self.reviewed_at:%Y-%m-%d %H:%M}"
+        return f"{self.user} rated card {self.card_id} {self.rating} at {when}"
 
 
 class ReviewUndo(models.Model):
-    review = models.OneToOneField(ReviewLog, on_delete=models.PROTECT, primary_key=True, related_name="undo")
+    review = models.OneToOneField(
+        ReviewLog, on_delete=models.PROTECT, primary_key=True, related_name="undo"
+    )
     undone_at = models.DateTimeField()
 
     def __str__(self) -> str:

@@ -1,4 +1,4 @@
-"""Training modules: lessons plus a graded quiz, assigned to groups or learners, with attempts and completions."""
+"""Training modules: lessons plus a graded quiz, assigned to groups or learners, with attempts."""
 
 from __future__ import annotations
 
@@ -61,7 +61,9 @@ class TrainingModule(models.Model):
 
 
 class ModuleLesson(models.Model):
-    module = models.ForeignKey(TrainingModule, on_delete=models.CASCADE, related_name="module_lessons")
+    module = models.ForeignKey(
+        TrainingModule, on_delete=models.CASCADE, related_name="module_lessons"
+    )
     lesson = models.ForeignKey(Lesson, on_delete=models.PROTECT, related_name="+")
     position = models.PositiveIntegerField(default=0)
 
@@ -90,7 +92,10 @@ class Assignment(models.Model):
         permissions = [("upload_learners", "Can add learners to groups from a CSV file")]
         constraints = [
             models.CheckConstraint(
-                condition=(Q(group__isnull=False, user__isnull=True) | Q(group__isnull=True, user__isnull=False)),
+                condition=(
+                    Q(group__isnull=False, user__isnull=True)
+                    | Q(group__isnull=True, user__isnull=False)
+                ),
                 name="assignment_group_xor_user",
             ),
         ]
@@ -114,7 +119,9 @@ class Attempt(models.Model):
     class Meta:
         ordering = ["module", "user", "number"]
         constraints = [
-            models.UniqueConstraint(fields=["module", "user", "number"], name="attempt_number_unique"),
+            models.UniqueConstraint(
+                fields=["module", "user", "number"], name="attempt_number_unique"
+            ),
             # One open attempt per learner and module: starting twice resumes instead.
             models.UniqueConstraint(
                 fields=["module", "user"],
@@ -141,7 +148,9 @@ class AttemptQuestion(models.Model):
     class Meta:
         ordering = ["attempt", "position"]
         constraints = [
-            models.UniqueConstraint(fields=["attempt", "position"], name="attemptquestion_position"),
+            models.UniqueConstraint(
+                fields=["attempt", "position"], name="attemptquestion_position"
+            ),
             models.UniqueConstraint(fields=["attempt", "card"], name="attemptquestion_card_once"),
         ]
 

@@ -15,7 +15,14 @@ DEMO_ACCOUNTS = [
     # username, password, first name, role description, is_staff, groups
     ("student", "bone-student-2026", "Sam", "medical student (daily reviews)", False, []),
     ("nurse", "bone-nurse-2026", "Nia", "nurse (training modules)", False, ["Ward 5 nurses"]),
-    ("instructor", "bone-instructor-2026", "Ines", "instructor (admin authoring)", True, [INSTRUCTORS_GROUP]),
+    (
+        "instructor",
+        "bone-instructor-2026",
+        "Ines",
+        "instructor (admin authoring)",
+        True,
+        [INSTRUCTORS_GROUP],
+    ),
 ]
 
 
