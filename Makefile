@@ -34,7 +34,7 @@ run: demo
 e2e-browser:
 	@bash scripts/ensure-chromium || true
 
-test: setup e2e-browser
+test: demo e2e-browser
 	$(BIN)/python -m pytest
 
 bench: setup

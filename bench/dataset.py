@@ -112,7 +112,7 @@ def _ratings(rng: random.Random, count: int) -> list[int]:
 
 INITIAL_STABILITY = {1: 0.21, 2: 1.29, 3: 2.31, 4: 8.30}
 INITIAL_DIFFICULTY = {1: 6.4, 2: 5.6, 3: 4.9, 4: 3.4}
-# The JSON the review service stores as state_before/state_after (quizzes.services.review._snapshot),
+# The JSON the review service stores in state_before/after (quizzes.services.review._snapshot),
 # written by hand: json.dumps of two dicts per row would be most of the generator's time.
 STATE_JSON = (
     '{"stage": %d, "step": %s, "stability": %s, "difficulty": %s, "due": %s, '
@@ -424,8 +424,9 @@ def generate(
         return time.perf_counter()
 
     mark = started
-    if vendor == "sqlite":
-        # A throwaway database: no fsync and a large page cache while loading (WAL comes back after).
+    fast_load = vendor == "sqlite" and not connection.in_atomic_block
+    if fast_load:
+        # A throwaway database: no fsync and a large page cache while loading.
         with connection.cursor() as cursor:
             cursor.execute("PRAGMA synchronous=OFF")
             cursor.execute("PRAGMA cache_size=-131072")
@@ -456,7 +457,8 @@ def generate(
     mark = step("memory states and review logs", mark)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
-        if vendor == "sqlite":
+        if fast_load:
+            cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     step("analyze", mark)
 
@@ -477,8 +479,12 @@ def create_sessions(*, usernames: Sequence[str], lifetime: timedelta = timedelta
     The benchmark measures the pages, not PBKDF2: logging 1,000 learners in through the form would
     spend its time hashing passwords.
     """
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.auth import get_user_model
+    from django.contrib.auth import (
+        BACKEND_SESSION_KEY,
+        HASH_SESSION_KEY,
+        SESSION_KEY,
+        get_user_model,
+    )
     from django.contrib.sessions.backends.db import SessionStore
     from django.contrib.sessions.models import Session
     from django.utils import timezone

@@ -21,7 +21,7 @@ SESSIONS_FILE = os.environ.get("BENCH_SESSIONS", "var/bench/sessions.json")
 with open(SESSIONS_FILE, encoding="utf-8") as handle:
     SESSIONS = json.load(handle)
 LEARNERS = SESSIONS["learners"]
-# Scenarios start at different learners, so one scenario's answers do not empty the next one's queue.
+# Scenarios start at different learners: one scenario's answers must not empty the next's queue.
 _next_learner = itertools.count(int(os.environ.get("BENCH_LEARNER_OFFSET", "0")))
 
 CARD = re.compile(r'name="card" value="(\d+)"')
@@ -68,7 +68,7 @@ class Learner(FastHttpUser):
             response.success()
 
     def answer(self) -> None:
-        """Grade the shown card as the keyboard does (htmx), reading the next card from the reply."""
+        """Grade the shown card as the keyboard does (htmx); the reply holds the next card."""
         if self.token is None:
             self.open_review()
             if self.token is None:

@@ -130,9 +130,13 @@ def manage(env: dict[str, str], *args: str) -> None:
     subprocess.run([sys.executable, "manage.py", *args], cwd=BASE_DIR, env=env, check=True)
 
 
-def wait_until_up(url: str, *, timeout: float = 60) -> None:
+def wait_until_up(url: str, server: subprocess.Popen, *, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(
+                f"gunicorn exited with status {server.returncode}; see its log above"
+            )
         try:
             with urllib.request.urlopen(url, timeout=2) as response:
                 if response.status == 200:
@@ -314,7 +318,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = [Row(label=label, name=name) for _, name, label in SATURATION]
     by_name = {row.name: row for row in rows}
     try:
-        wait_until_up(f"{host}/healthz")
+        wait_until_up(f"{host}/healthz", server)
         log(f"gunicorn: {workers} workers on {host}; {args.users} users, {args.duration} s each")
         offset = 0
         for user_class, name, label in SATURATION:

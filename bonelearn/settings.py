@@ -134,6 +134,17 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 
+
+def axes_username(request, credentials=None):
+    """The username axes records, cut to its 255-character column: a longer one (never a real
+    username) made the insert fail on PostgreSQL, turning a wrong log-in into a server error."""
+    source = credentials if credentials else getattr(request, "POST", {})
+    username = source.get("username")
+    return username[:255] if isinstance(username, str) else username
+
+
+AXES_USERNAME_CALLABLE = axes_username
+
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"
 USE_I18N = True
@@ -168,10 +179,6 @@ X_FRAME_OPTIONS = "DENY"
 if env_bool("BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
-
-# Content defaults for learners (FSRS desired retention for ordinary and critical cards).
-BONELEARN_DEFAULT_RETENTION = 0.90
-BONELEARN_CRITICAL_RETENTION = 0.95
 
 LOGGING = {
     "version": 1,

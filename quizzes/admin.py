@@ -25,6 +25,8 @@ from .admin_forms import (
     ArticleUploadForm,
     CardAdminForm,
     ChoiceInlineFormSet,
+    LessonInlineForm,
+    is_imported,
 )
 from .models import Article, Card, CardStatus, Choice, Lesson, MemoryState, ReviewLog, Topic
 from .resources import CardResource
@@ -184,7 +186,11 @@ class ArticleAdmin(admin.ModelAdmin):
 
     def upload_view(self, request: HttpRequest) -> HttpResponse:
         """Step 1: upload and see the dry run. Step 2: confirm, and the same input is imported."""
+        from .articles import ArticleFormatError
         from .importing import ArticleImportError, import_article_text
+
+        # Whatever the file holds, the instructor gets a one-line reason, never a server error.
+        unreadable = (ArticleImportError, ArticleFormatError)
 
         if not self.has_upload_permission(request):
             raise PermissionDenied
@@ -205,7 +211,7 @@ class ArticleAdmin(admin.ModelAdmin):
                         curated_cards=data.get("curated_cards"),
                         dry_run=False,
                     )
-                except ArticleImportError as error:
+                except unreadable as error:
                     self.message_user(request, f"The import failed: {error}", messages.ERROR)
                     return HttpResponseRedirect(reverse("admin:quizzes_article_upload"))
                 self._log_import(request, data["source_name"], report.summary())
@@ -233,7 +239,7 @@ class ArticleAdmin(admin.ModelAdmin):
                     curated_cards=form.cleaned_data.get("curated_cards"),
                     dry_run=True,
                 )
-            except ArticleImportError as error:
+            except unreadable as error:
                 form.add_error(None, f"This file cannot be imported: {error}")
                 return TemplateResponse(
                     request, "admin/quizzes/article/upload.html", context, status=400
@@ -261,6 +267,7 @@ class ArticleAdmin(admin.ModelAdmin):
 
 class LessonInline(admin.StackedInline):
     model = Lesson
+    form = LessonInlineForm
     fields = [("position", "title", "key"), "body", "source_passage"]
     prepopulated_fields = {"key": ("title",)}
     ordering = ["position", "id"]
@@ -294,6 +301,16 @@ class TopicAdmin(HistoryProtectedDeleteMixin, admin.ModelAdmin):
     ordering = ["article__title", "position"]
     inlines = [LessonInline]
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Topic | None = None) -> list[str]:
+        readonly = list(super().get_readonly_fields(request, obj))
+        if is_imported(obj):
+            # Re-imports find the topic by its key; a changed key or slug would clash with them.
+            readonly += ["key", "slug"]
+        return readonly
+
+    def get_prepopulated_fields(self, request: HttpRequest, obj: Topic | None = None) -> dict:
+        return {} if is_imported(obj) else super().get_prepopulated_fields(request, obj)
+
     def get_queryset(self, request: HttpRequest) -> QuerySet[Topic]:
         return (
             super()
@@ -323,6 +340,10 @@ class LessonAdmin(admin.ModelAdmin):
     list_select_related = ["topic"]
     search_fields = ["title", "key", "body"]
     ordering = ["topic__article__title", "topic__position", "position"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Lesson | None = None) -> list[str]:
+        readonly = list(super().get_readonly_fields(request, obj))
+        return [*readonly, "key"] if is_imported(obj) else readonly
 
 
 # --- Cards -------------------------------------------------------------------------------------

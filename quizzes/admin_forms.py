@@ -9,6 +9,7 @@ from django import forms
 from django.core import signing
 from django.forms.models import BaseInlineFormSet
 
+from quizzes.importing import ArticleImportError, decode_text
 from quizzes.models import Card, CardStatus
 from quizzes.validation import card_field_problems, choice_problems
 
@@ -85,6 +86,26 @@ class ChoiceInlineFormSet(BaseInlineFormSet):
             raise forms.ValidationError(problems)
 
 
+def is_imported(row: Any) -> bool:
+    """True for a topic or lesson the importer wrote: re-imports find it again by its key."""
+    return bool(row is not None and row.pk and getattr(row, "import_fingerprint", ""))
+
+
+IMPORTED_KEY_HELP = "Set by the importer, which finds this row again by it on the next import."
+
+
+class LessonInlineForm(forms.ModelForm):
+    """A lesson on its topic's page; an imported lesson's key is shown but cannot be changed."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        key = self.fields.get("key")
+        if key is not None and is_imported(self.instance):
+            # A disabled field ignores whatever is posted for it, so a forged POST changes nothing.
+            key.disabled = True
+            key.help_text = IMPORTED_KEY_HELP
+
+
 class ArticleUploadForm(forms.Form):
     article = forms.FileField(
         label="Article file",
@@ -99,21 +120,16 @@ class ArticleUploadForm(forms.Form):
     def _read_text(self, upload: Any, what: str) -> str:
         if upload.size > MAX_ARTICLE_BYTES:
             raise forms.ValidationError(f"The {what} is larger than 2 MB.")
-        raw = upload.read()
+        # The same decoding as `manage.py import_article`: BOM, binary and empty files alike.
         try:
-            return raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise forms.ValidationError(
-                f"The {what} is not UTF-8 text; save it as UTF-8 and upload it again."
-            ) from None
+            return decode_text(upload.read(), name=f"The {what}")
+        except ArticleImportError as error:
+            raise forms.ValidationError(f"{error}.") from None
 
     def clean_article(self) -> str:
         upload = self.cleaned_data["article"]
         self.uploaded_name = upload.name[:300]
-        text = self._read_text(upload, "article file")
-        if not text.strip():
-            raise forms.ValidationError("The article file is empty.")
-        return text
+        return self._read_text(upload, "article file")
 
     def clean_curated_cards(self) -> str | None:
         upload = self.cleaned_data.get("curated_cards")

@@ -167,7 +167,21 @@ def is_heading_line(line: str) -> bool:
 
 
 def parse_article(text: str, *, source_name: str) -> ParsedArticle:
-    """Parse article text; raises ArticleFormatError when it has no headings or no key facts."""
+    """Parse article text; raises ArticleFormatError (one line) for anything it cannot read."""
+    try:
+        return _parse_article(text, source_name=source_name)
+    except ArticleFormatError:
+        raise
+    except Exception as error:
+        # A shape the parser does not foresee must still reach the instructor as one clear line,
+        # never as a traceback or a server error.
+        raise ArticleFormatError(
+            f"could not be read as an article ({type(error).__name__} while parsing); "
+            "check its tables, lists and headings"
+        ) from error
+
+
+def _parse_article(text: str, *, source_name: str) -> ParsedArticle:
     lines = [line.rstrip() for line in normalise_text(text).split("\n")]
     start = 0
     while start < len(lines) and not lines[start].strip():
@@ -351,7 +365,9 @@ def parse_blocks(lines: list[str]) -> list[Block]:
             while index < len(lines) and lines[index].strip().startswith("|"):
                 table_lines.append(lines[index])
                 index += 1
-            blocks.append(_table(table_lines))
+            table = _table(table_lines)
+            if table is not None:
+                blocks.append(table)
         elif BULLET_RE.match(line):
             list_lines = []
             while index < len(lines) and BULLET_RE.match(lines[index]):
@@ -377,7 +393,8 @@ def _cells(line: str) -> list[str]:
     return [cell.strip() for cell in text.split("|")]
 
 
-def _table(lines: list[str]) -> Table:
+def _table(lines: list[str]) -> Table | None:
+    """The table, or None when its lines hold nothing but separator rows."""
     rows = []
     kept_lines = []
     for line in lines:
@@ -386,6 +403,8 @@ def _table(lines: list[str]) -> Table:
             continue
         rows.append(cells)
         kept_lines.append(line)
+    if not rows:
+        return None
     width = max(len(row) for row in rows)
     padded = [tuple(row + [""] * (width - len(row))) for row in rows]
     return Table(

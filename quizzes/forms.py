@@ -10,11 +10,48 @@ from django.core import signing
 from quizzes.models import LearnerSettings
 from quizzes.services.review import CardToken, token_read
 
+# The largest id the database can hold (64-bit): a larger number in a URL is bad input, not a 500.
+MAX_ID = 2**63 - 1
+TOPIC_SLUG_LENGTH = 120
 
-class ShownCardForm(forms.Form):
+
+def _id_field(message: str = "That card number is not valid.", **kwargs) -> forms.IntegerField:
+    return forms.IntegerField(
+        min_value=1,
+        max_value=MAX_ID,
+        error_messages={"invalid": message, "min_value": message, "max_value": message},
+        **kwargs,
+    )
+
+
+def _topic_field() -> forms.SlugField:
+    return forms.SlugField(
+        required=False,
+        max_length=TOPIC_SLUG_LENGTH,
+        error_messages={
+            "invalid": "That topic name in the address is not valid.",
+            "max_length": "That topic name in the address is not valid.",
+        },
+    )
+
+
+class ReviewQueryForm(forms.Form):
+    """The review page's query: ?card= (show this card first) and ?topic= (only this topic)."""
+
+    card = _id_field(required=False)
+    topic = _topic_field()
+
+
+class ReviewPostForm(forms.Form):
+    """Every review POST carries the topic the session is restricted to, if any."""
+
+    topic = _topic_field()
+
+
+class ShownCardForm(ReviewPostForm):
     """A card as it was shown: its id and the signed one-time token issued with it."""
 
-    card = forms.IntegerField(min_value=1)
+    card = _id_field()
     token = forms.CharField(max_length=500)
 
     def clean(self) -> dict:
@@ -52,12 +89,18 @@ class GradeForm(ShownCardForm):
         choices=[("1", "Again"), ("2", "Hard"), ("3", "Good"), ("4", "Easy")],
         error_messages={"invalid_choice": "Choose a grade from 1 (Again) to 4 (Easy)."},
     )
-    # Time from showing the card to answering; optional, sent by the page script when it can.
-    duration_ms = forms.IntegerField(min_value=0, max_value=24 * 3600 * 1000, required=False)
+    # The signed verdict of the check step; required for choice and cloze cards (see the view).
+    verdict = forms.CharField(max_length=500, required=False)
 
 
-class UndoForm(forms.Form):
-    review = forms.IntegerField(min_value=1)
+class UndoForm(ReviewPostForm):
+    review = _id_field("That answer number is not valid.")
+
+
+class RestoreForm(forms.Form):
+    """A suspended card to put back into the learner's reviews."""
+
+    card = _id_field()
 
 
 def _time_zone_choices() -> list[tuple[str, str]]:

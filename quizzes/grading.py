@@ -5,17 +5,21 @@ typed text for cloze cards, or None when the learner left the question blank (no
 
 - Single answer (MCQ) and true/false: right (1) or wrong (0).
 - Multiple select, all-or-nothing: 1 only for exactly the set of correct choices.
-- Multiple select, partial credit (a module setting), as Moodle scores it: each correct choice
-  picked earns 1/n_correct, each wrong choice picked costs 1/n_correct, floored at 0. Picking
-  every choice therefore earns nothing, and a blank answer earns nothing.
+- Multiple select, partial credit (a module setting), weighted as Moodle does: each correct choice
+  picked earns 1/n_correct, each wrong choice picked costs 1/n_wrong (n_wrong: the wrong choices
+  shown), floored at 0 and capped at 1. Ticking every box therefore earns exactly 0, however many
+  of the choices are right, and a blank answer earns nothing.
 - Cloze: the typed text is compared case- and whitespace-insensitively (closing punctuation
   ignored, as in the daily review) with every accepted typing: the deleted text(s) of the front
   and each line of Card.accepted_answers.
+- A question whose card changed after it was drawn (its kind, or the choices shown no longer
+  there) cannot be graded as the learner saw it: it earns 0 and is marked as changed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -32,6 +36,8 @@ MULTI_SELECT = "multi_select"
 CLOZE = "cloze"
 GRADABLE_KINDS = frozenset({MCQ, TRUE_FALSE, MULTI_SELECT, CLOZE})
 
+CHANGED_NOTE = "Question changed after the attempt started: it earns no credit."
+
 
 def cloze_accepted(*, front: str, accepted_answers: str = "") -> list[str]:
     """Every typing that earns credit for a cloze card: its deletions and accepted lines."""
@@ -39,19 +45,29 @@ def cloze_accepted(*, front: str, accepted_answers: str = "") -> list[str]:
 
 
 def grade_choices(
-    *, kind: str, correct_choice_ids: Iterable[int], selected: Iterable[int], partial_credit: bool
+    *,
+    kind: str,
+    correct_choice_ids: Iterable[int],
+    selected: Iterable[int],
+    partial_credit: bool,
+    shown_choice_ids: Iterable[int] = (),
 ) -> Decimal:
-    """Credit 0..1 for the choice ids picked."""
+    """Credit 0..1 for the choice ids picked out of those shown."""
     correct = set(correct_choice_ids)
     picked = set(selected)
     if not picked or not correct:
         return ZERO
     if kind != MULTI_SELECT or not partial_credit:
         return ONE if picked == correct else ZERO
+    # A picked id that was not shown still counts as a wrong choice.
+    wrong_choices = (set(shown_choice_ids) | picked) - correct
     right = len(picked & correct)
     wrong = len(picked - correct)
-    credit = Decimal(right - wrong) / Decimal(len(correct))
-    return max(ZERO, credit).quantize(FRACTION_PLACES, rounding=ROUND_HALF_UP)
+    credit = Decimal(right) / Decimal(len(correct))
+    if wrong:
+        credit -= Decimal(wrong) / Decimal(len(wrong_choices))
+    credit = min(ONE, max(ZERO, credit))
+    return credit.quantize(FRACTION_PLACES, rounding=ROUND_HALF_UP)
 
 
 def grade_cloze(*, typed: str, accepted_answers: Sequence[str]) -> Decimal:
@@ -69,6 +85,7 @@ def grade_response(
     response: Any,
     accepted_answers: Sequence[str] = (),
     partial_credit: bool = False,
+    shown_choice_ids: Iterable[int] = (),
 ) -> Decimal:
     """Credit 0..1 for one stored response to a card of the given kind (None: blank, 0)."""
     if kind not in GRADABLE_KINDS:
@@ -88,7 +105,59 @@ def grade_response(
         correct_choice_ids=correct_choice_ids,
         selected=response,
         partial_credit=partial_credit,
+        shown_choice_ids=shown_choice_ids,
     )
+
+
+def question_changed(
+    *, drawn_kind: str, kind: str, shown_choice_ids: Sequence[int], choice_ids: Iterable[int]
+) -> bool:
+    """Whether the card no longer is the question the learner was shown when it was drawn.
+
+    `drawn_kind` is empty for questions drawn before the kind was recorded; then the shape of the
+    drawn choices tells (cloze cards are drawn without choices, choice cards with them).
+    """
+    if kind not in GRADABLE_KINDS or (drawn_kind and drawn_kind != kind):
+        return True
+    if kind == CLOZE:
+        return bool(shown_choice_ids)
+    return not shown_choice_ids or not set(shown_choice_ids) <= set(choice_ids)
+
+
+@dataclass(frozen=True)
+class QuestionGrade:
+    fraction: Decimal
+    changed: bool
+
+
+def grade_question(question: Any, *, partial_credit: bool) -> QuestionGrade:
+    """Credit for one attempt question as drawn: the one grading rule of submit and feedback.
+
+    `question` is an AttemptQuestion with its card and the card's choices already loaded.
+    """
+    card = question.card
+    choices = list(card.choices.all())
+    shown = list(question.choice_order or ())
+    if question_changed(
+        drawn_kind=question.card_kind,
+        kind=card.kind,
+        shown_choice_ids=shown,
+        choice_ids=[choice.pk for choice in choices],
+    ):
+        return QuestionGrade(fraction=ZERO, changed=True)
+    fraction = grade_response(
+        kind=card.kind,
+        correct_choice_ids=[choice.pk for choice in choices if choice.is_correct],
+        response=question.response,
+        accepted_answers=(
+            cloze_accepted(front=card.front, accepted_answers=card.accepted_answers)
+            if card.kind == CLOZE
+            else ()
+        ),
+        partial_credit=partial_credit,
+        shown_choice_ids=shown,
+    )
+    return QuestionGrade(fraction=fraction, changed=False)
 
 
 def attempt_score(fractions: Iterable[Decimal | None], *, questions: int) -> Decimal:

@@ -5,15 +5,18 @@ lessons by ``Lesson.key`` within their topic, cards by ``Card.key`` (quizzes.art
 quizzes.cardgen say how keys are made). Rows are updated in place, so ids and learner progress
 survive re-imports.
 
-Who owns a card: every card the importer writes carries ``import_fingerprint``, a hash of its
-fields as written. A card whose fields no longer match its fingerprint was changed by an
-instructor (published, edited, archived, moved) and later imports leave it alone. Otherwise:
+Who owns a row: every topic, lesson and card the importer writes carries ``import_fingerprint``,
+a hash of its fields as written. A row whose fields no longer match its fingerprint was changed
+by an instructor (published, edited, archived, moved, reordered) and later imports leave it as it
+is, reporting it "kept". Rows added in the admin have no fingerprint and are never touched (one
+that already holds exactly what the importer would write is adopted). Otherwise:
 
 - a card whose fact is still in the article (or curated file) is updated to match it;
 - a card whose fact disappeared is deleted if nobody has studied it (no MemoryState, ReviewLog or
   quiz question, not in a module's question pool) and archived if somebody has or an instructor
   changed it; an archived card the importer left untouched comes back if its fact returns;
-- a lesson or topic that disappeared is deleted unless cards (or a training module) still use it.
+- a lesson or topic that disappeared is deleted if the importer wrote it, nobody changed it since
+  and no cards (or training module, or lessons written in the admin) still use it.
 
 Curated cards are managed only when a curated cards file is given; importing the article alone
 leaves them as they are.
@@ -38,6 +41,7 @@ from .models import (
     Article,
     AttemptQuestion,
     Card,
+    CardKind,
     CardOrigin,
     CardStatus,
     Choice,
@@ -49,12 +53,20 @@ from .models import (
     TrainingModule,
 )
 from .services.authoring import cards_unlock_for_readers
+from .validation import card_problems
 
 MODELS = ("Article", "Topic", "Lesson", "Card")
+KEPT_REASONS = {
+    "Article": "changed by an instructor",
+    "Topic": "changed by an instructor or still in use",
+    "Lesson": "changed by an instructor or still in use",
+    "Card": "changed by an instructor",
+}
+# What the importer writes to topics and lessons; their fingerprints hash exactly these.
+TOPIC_FIELDS = ("kind", "number", "title", "slug", "position")
+LESSON_FIELDS = ("topic_id", "title", "position", "body", "source_passage")
 GENERATED_POSITIONS = 1000  # generated drafts sort after the curated cards of the same lesson
 CURATED_VERSION = 1
-CARD_KINDS = ("basic", "cloze", "mcq", "true_false", "multi_select")
-CHOICE_KINDS = ("mcq", "true_false", "multi_select")
 CURATED_FIELDS = {
     "key": str,
     "topic": str,
@@ -130,8 +142,7 @@ class ImportReport:
                 f"{self.unchanged[model]} unchanged",
             ]
             if self.kept[model]:
-                reason = "changed by an instructor" if model == "Card" else "still in use"
-                counts.append(f"{self.kept[model]} kept ({reason})")
+                counts.append(f"{self.kept[model]} kept ({KEPT_REASONS[model]})")
             lines.append(f"  {model + ':':<9}{', '.join(counts)}")
         return "\n".join(lines)
 
@@ -288,8 +299,8 @@ def _curated_card(raw: Any, label: str) -> CuratedCard:
     if not KEY_RE.match(raw["key"]) or len(raw["key"]) > 160:
         raise fail("key must be letters, digits, '-' or '_' (at most 160)")
     kind = raw["kind"]
-    if kind not in CARD_KINDS:
-        raise fail(f"kind {kind!r} is not one of {', '.join(CARD_KINDS)}")
+    if kind not in CardKind.values:
+        raise fail(f"kind {kind!r} is not one of {', '.join(CardKind.values)}")
     if not all(isinstance(tag, str) and tag.strip() for tag in raw["tags"]):
         raise fail("tags must be non-empty strings")
     if not all(isinstance(answer, str) and answer.strip() for answer in raw["accepted_answers"]):
@@ -297,11 +308,21 @@ def _curated_card(raw: Any, label: str) -> CuratedCard:
     tags = ", ".join(tag.strip() for tag in raw["tags"])
     if len(tags) > 300:
         raise fail("tags are longer than 300 characters together")
-    choices = _curated_choices(raw["choices"], kind, fail)
-    if kind == "cloze" and "{{c1::" not in raw["front"]:
-        raise fail("a cloze card's front needs a {{c1::...}} deletion")
-    if kind == "basic" and not raw["back"].strip():
-        raise fail("a basic card needs a back")
+    choices = _curated_choices(raw["choices"], fail)
+    # Curated cards are published straight away, so they meet the rules the admin enforces when
+    # an instructor publishes (one cloze parser, one set of choice rules). Every curated card is
+    # tied to a lesson (its topic's introduction when "lesson" is null) or the import fails.
+    problems = card_problems(
+        kind=kind,
+        front=raw["front"],
+        explanation=raw["explanation"],
+        has_lesson=True,
+        choices=list(choices),
+        publishing=True,
+        back=raw["back"],
+    )
+    if problems:
+        raise fail(" ".join(problems))
     draft = CardDraft(
         key=raw["key"],
         topic_key="",
@@ -319,7 +340,8 @@ def _curated_card(raw: Any, label: str) -> CuratedCard:
     return CuratedCard(draft=draft, topic=raw["topic"], lesson=raw["lesson"])
 
 
-def _curated_choices(raw_choices: list, kind: str, fail: Any) -> tuple[tuple[str, bool], ...]:
+def _curated_choices(raw_choices: list, fail: Any) -> tuple[tuple[str, bool], ...]:
+    """The choices' shape; whether they suit the card's kind is validation.card_problems' call."""
     choices = []
     for position, choice in enumerate(raw_choices, start=1):
         if (
@@ -332,19 +354,6 @@ def _curated_choices(raw_choices: list, kind: str, fail: Any) -> tuple[tuple[str
         if not choice["text"].strip() or len(choice["text"]) > 500:
             raise fail(f"choice {position} text must be 1 to 500 characters")
         choices.append((choice["text"], choice["correct"]))
-    texts = [text.strip().casefold() for text, _ in choices]
-    correct = sum(is_correct for _, is_correct in choices)
-    if kind not in CHOICE_KINDS:
-        if choices:
-            raise fail(f"a {kind} card cannot have choices")
-    elif len(set(texts)) != len(texts):
-        raise fail("two choices have the same text")
-    elif kind == "mcq" and (len(choices) < 2 or correct != 1):
-        raise fail("an mcq card needs at least 2 choices and exactly one correct")
-    elif kind == "true_false" and (sorted(texts) != ["false", "true"] or correct != 1):
-        raise fail('a true_false card needs the choices "True" and "False", one correct')
-    elif kind == "multi_select" and (len(choices) < 2 or correct < 1):
-        raise fail("a multi_select card needs at least 2 choices and at least one correct")
     return tuple(choices)
 
 
@@ -402,6 +411,16 @@ def card_fingerprint(values: dict[str, Any], choices: list[tuple[str, bool]]) ->
     payload = [_plain(values[name]) for name in CARD_FIELDS]
     payload.append([[_plain(text), correct] for text, correct in choices])
     return hashlib.sha256(json.dumps(payload, ensure_ascii=False).encode()).hexdigest()
+
+
+def row_fingerprint(values: dict[str, Any]) -> str:
+    """Hash of what the importer writes to a topic or lesson, position included."""
+    payload = [[name, _plain(values[name])] for name in sorted(values)]
+    return hashlib.sha256(json.dumps(payload, ensure_ascii=False).encode()).hexdigest()
+
+
+def _row_values(row: Any, fields: tuple[str, ...]) -> dict[str, Any]:
+    return {name: getattr(row, name) for name in fields}
 
 
 def _current_values(card: Card) -> tuple[dict[str, Any], list[tuple[str, bool]]]:
@@ -465,16 +484,24 @@ class _Writer:
                 "slug": slugify(f"{article.slug}-{parsed.key}", max_length=120),
                 "position": position,
             }
-        taken = (
-            Topic.objects.filter(slug__in=[values["slug"] for values in wanted.values()])
-            .exclude(article=article)
-            .values_list("slug", flat=True)
-            .first()
-        )
-        if taken:
-            raise ArticleImportError(f"topic slug {taken} is already used by another article")
+        key_of_slug = {values["slug"]: key for key, values in wanted.items()}
+        for topic_id, slug, title in Topic.objects.filter(slug__in=key_of_slug).values_list(
+            "id", "slug", "title"
+        ):
+            owner = existing.get(key_of_slug[slug])
+            if owner is None or owner.id != topic_id:
+                # Another topic (of another article, or added in the admin) holds the address.
+                raise ArticleImportError(
+                    f"topic slug {slug} is already used by the topic {title!r}; "
+                    "change that topic's slug in the admin, then import again"
+                )
         return self._sync(
-            Topic, existing, wanted, parent={"article": article}, label=str, key_of=lambda t: t.key
+            Topic,
+            existing,
+            wanted,
+            parent={"article": article},
+            label=str,
+            key_of=lambda t: t.key,
         )
 
     # Lessons ------------------------------------------------------------------------------------
@@ -506,26 +533,46 @@ class _Writer:
     def _sync(
         self, model: Any, existing: dict, wanted: dict, *, parent: dict, label: Any, key_of: Any
     ) -> dict:
-        """Create missing rows and update changed ones in bulk; returns every row by key."""
+        """Create missing rows and update the importer's unchanged ones in bulk; returns every row.
+
+        A row an instructor changed (or added in the admin) is kept exactly as it is.
+        """
         name = model.__name__
-        to_create, to_update, fields = [], [], set()
+        to_create, to_update, fields = [], [], {"import_fingerprint"}
         for key, values in wanted.items():
+            fingerprint = row_fingerprint(values)
             row = existing.get(key)
             if row is None:
                 row_key = key[1] if isinstance(key, tuple) else key
-                to_create.append(model(key=row_key, **parent, **values))
+                to_create.append(
+                    model(key=row_key, import_fingerprint=fingerprint, **parent, **values)
+                )
                 self.report.note("created", name, f"create {name} {label(key)}")
                 continue
-            changed = [field for field, value in values.items() if getattr(row, field) != value]
+            current = row_fingerprint(_row_values(row, tuple(values)))
+            if row.import_fingerprint and current != row.import_fingerprint:
+                self.report.note(
+                    "kept", name, f"keep {name} {label(key)} (changed by an instructor)"
+                )
+                continue
+            if not row.import_fingerprint and current != fingerprint:
+                self.report.note("kept", name, f"keep {name} {label(key)} (added in the admin)")
+                continue
+            if row.import_fingerprint == fingerprint:
+                self.report.note("unchanged", name)
+                continue
+            changed = [f for f, value in values.items() if _plain(getattr(row, f)) != _plain(value)]
+            for field_name, value in values.items():
+                setattr(row, field_name, value)
+            row.import_fingerprint = fingerprint
+            fields.update(values)
+            to_update.append(row)
             if changed:
-                for field_name in changed:
-                    setattr(row, field_name, values[field_name])
-                fields.update(changed)
-                to_update.append(row)
                 self.report.note(
                     "updated", name, f"update {name} {label(key)} ({', '.join(changed)})"
                 )
             else:
+                # A row from before fingerprints, already as the article has it: adopted.
                 self.report.note("unchanged", name)
         created = model.objects.bulk_create(to_create)
         if to_update:
@@ -686,40 +733,51 @@ class _Writer:
         wanted_lessons = {
             (topic.key, lesson.key) for topic in self.parsed.topics for lesson in topic.lessons
         }
-        gone_lessons = {key: lesson for key, lesson in lessons.items() if key not in wanted_lessons}
+        gone_lessons = {
+            "/".join(key): lesson
+            for key, lesson in lessons.items()
+            if key not in wanted_lessons and lesson.import_fingerprint
+        }
         if gone_lessons:
             ids = [lesson.id for lesson in gone_lessons.values()]
             in_use = set(Card.objects.filter(lesson_id__in=ids).values_list("lesson_id", flat=True))
             in_use |= set(
                 ModuleLesson.objects.filter(lesson_id__in=ids).values_list("lesson_id", flat=True)
             )
-            to_delete = []
-            for key, lesson in gone_lessons.items():
-                if lesson.id in in_use:
-                    self.report.note(
-                        "kept", "Lesson", f"keep Lesson {'/'.join(key)} (still in use)"
-                    )
-                else:
-                    to_delete.append(lesson.id)
-                    self.report.note("deleted", "Lesson", f"delete Lesson {'/'.join(key)}")
+            to_delete = self._retire(Lesson, gone_lessons, LESSON_FIELDS, in_use)
             Lesson.objects.filter(id__in=to_delete).delete()
 
         wanted_topics = {topic.key for topic in self.parsed.topics}
-        gone_topics = {key: topic for key, topic in topics.items() if key not in wanted_topics}
+        gone_topics = {
+            key: topic
+            for key, topic in topics.items()
+            if key not in wanted_topics and topic.import_fingerprint
+        }
         if gone_topics:
             ids = [topic.id for topic in gone_topics.values()]
             in_use = set(Card.objects.filter(topic_id__in=ids).values_list("topic_id", flat=True))
+            # Lessons still there: kept ones and those written in the admin.
             in_use |= set(
                 Lesson.objects.filter(topic_id__in=ids).values_list("topic_id", flat=True)
             )
-            to_delete = []
-            for key, topic in gone_topics.items():
-                if topic.id in in_use:
-                    self.report.note("kept", "Topic", f"keep Topic {key} (still in use)")
-                else:
-                    to_delete.append(topic.id)
-                    self.report.note("deleted", "Topic", f"delete Topic {key}")
+            to_delete = self._retire(Topic, gone_topics, TOPIC_FIELDS, in_use)
             Topic.objects.filter(id__in=to_delete).delete()
+
+    def _retire(
+        self, model: Any, gone: dict[str, Any], fields: tuple[str, ...], in_use: set[int]
+    ) -> list[int]:
+        """The ids of importer-written rows nobody changed or uses; the others are reported kept."""
+        name = model.__name__
+        to_delete = []
+        for label, row in gone.items():
+            if row_fingerprint(_row_values(row, fields)) != row.import_fingerprint:
+                self.report.note("kept", name, f"keep {name} {label} (changed by an instructor)")
+            elif row.id in in_use:
+                self.report.note("kept", name, f"keep {name} {label} (still in use)")
+            else:
+                to_delete.append(row.id)
+                self.report.note("deleted", name, f"delete {name} {label}")
+        return to_delete
 
 
 def _replace_choices(

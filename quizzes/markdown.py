@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import markdown as markdown_lib
 import nh3
 from django.utils.safestring import SafeString, mark_safe
@@ -49,8 +51,16 @@ ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
 
 def render_markdown(text: str) -> SafeString:
     """Render authored Markdown to HTML that is safe to put in a learner's page."""
+    return mark_safe(_sanitised_html(text or ""))  # noqa: S308 - nh3 has sanitised it
+
+
+# Python-Markdown costs about a millisecond per field and the review screen renders several
+# fields per card; the same card text is rendered again and again, so each worker keeps the
+# results. The key is the text itself, so an edited card can never be served stale.
+@lru_cache(maxsize=4096)
+def _sanitised_html(text: str) -> str:
     html = markdown_lib.markdown(
-        text or "", extensions=["tables", "sane_lists"], output_format="html"
+        text, extensions=["tables", "sane_lists"], output_format="html"
     )
     cleaned = nh3.clean(
         html,
@@ -59,4 +69,4 @@ def render_markdown(text: str) -> SafeString:
         url_schemes=ALLOWED_URL_SCHEMES,
         link_rel="noopener noreferrer nofollow",
     )
-    return mark_safe(cleaned)  # noqa: S308 - nh3 has just sanitised it
+    return cleaned

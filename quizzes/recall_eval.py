@@ -1,15 +1,23 @@
 """How well does the scheduler predict recall? Replay a review log and score its predictions.
 
 Each card's reviews are replayed in time order through quizzes.scheduling (the app's own scheduler,
-fuzz off). Before every review that falls on a later UTC calendar day than the card's previous
-one, the app's predicted probability of recall (scheduling.retrievability: whole days elapsed) is
-recorded against the outcome (rating > 1, i.e. not Again). Same-day reviews still update the memory
-state; they are only not scored. A review the next calendar day but under 24 hours later is
-predicted at R = 1, as the app itself would; its rare misses weigh heavily in the log loss
-(predictions are clipped to [1e-4, 1 − 1e-4]). Scores: log loss, RMSE over 20 probability bins and
-AUC (quizzes.statistics), as the open srs-benchmark reports them.
+fuzz off). Time is counted in learning days, as Anki and the open srs-benchmark count it: a review's
+elapsed time is the difference of the calendar dates of it and the card's previous review, never a
+number of 24-hour periods. Days are UTC calendar days for a CSV log (its times carry no learner's
+time zone; srs-benchmark's 4 a.m. rollover in the learner's zone cannot be applied), and the
+learner's own learning days (time zone, day start hour) for optimize_scheduler. The replay gives
+the scheduler every review at the start (00:00 UTC) of its day's date, so that py-fsrs's
+`(now − last review).days` *is* that date difference, both for the memory update and for the
+predicted recall R = (1 + FACTOR · t / S) ^ DECAY (scheduling.retrievability).
 
-Fitting uses py-fsrs's optimizer, an optional extra (torch); everything else runs without it.
+Before every review that falls on a later day than the card's previous one, the predicted recall is
+recorded against the outcome (rating > 1, i.e. not Again). Same-day reviews still update the memory
+state (short-term stability); they are only not scored. Scores: log loss (predictions clipped to
+[1e-4, 1 − 1e-4]), RMSE over 20 probability bins and AUC (quizzes.statistics), as srs-benchmark
+reports them.
+
+Fitting uses py-fsrs's optimizer (scheduling.fit_parameters), an optional extra (torch), on the
+same day-aligned times; everything else runs without it.
 """
 
 from __future__ import annotations
@@ -19,7 +27,7 @@ import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from quizzes import scheduling, statistics
@@ -32,8 +40,10 @@ class ReviewLogFormatError(ValueError):
     """The file is not a review log in the expected CSV format."""
 
 
-class OptimizerMissing(RuntimeError):
-    """The optional optimizer extra (py-fsrs's Optimizer with torch) is not installed."""
+OptimizerMissing = scheduling.OptimizerMissing
+# The CSV log's days: UTC calendar dates (see the module docstring).
+LOG_TIME_ZONE = "UTC"
+LOG_DAY_START_HOUR = 0
 
 
 @dataclass(frozen=True)
@@ -95,11 +105,22 @@ def split_time(reviews: Sequence[LoggedReview], *, fraction: float = 0.5) -> dat
     return moments[min(len(moments) - 1, int(len(moments) * fraction))]
 
 
+def day_aligned(
+    moment: datetime, *, time_zone: str = LOG_TIME_ZONE, day_start_hour: int = LOG_DAY_START_HOUR
+) -> datetime:
+    """00:00 UTC on the date of the learning day `moment` falls in: between two such instants,
+    `.days` is the number of calendar days, whatever the clock times and daylight saving."""
+    day = statistics.learner_day(moment, time_zone=time_zone, day_start_hour=day_start_hour)
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
 def predictions(
     reviews: Iterable[LoggedReview],
     *,
     parameters: Sequence[float] | None = None,
     scored_from: datetime | None = None,
+    time_zone: str = LOG_TIME_ZONE,
+    day_start_hour: int = LOG_DAY_START_HOUR,
 ) -> tuple[list[float], list[int]]:
     """Replay every card's history; return (predicted recall, recalled) for the scored reviews.
 
@@ -116,18 +137,17 @@ def predictions(
         history.sort(key=lambda review: review.reviewed_at)
         memory = scheduling.Memory()
         for review in history:
+            day = day_aligned(
+                review.reviewed_at, time_zone=time_zone, day_start_hour=day_start_hour
+            )
             if (
                 memory.last_review is not None
-                and review.reviewed_at.date() > memory.last_review.date()
+                and day > memory.last_review
                 and (scored_from is None or review.reviewed_at >= scored_from)
             ):
-                predicted.append(
-                    scheduling.retrievability(memory, now=review.reviewed_at, scheduler=scheduler)
-                )
+                predicted.append(scheduling.retrievability(memory, now=day, scheduler=scheduler))
                 recalled.append(int(review.rating > 1))
-            memory = scheduling.answer(
-                memory, rating=review.rating, now=review.reviewed_at, scheduler=scheduler
-            )
+            memory = scheduling.answer(memory, rating=review.rating, now=day, scheduler=scheduler)
     return predicted, recalled
 
 
@@ -147,46 +167,44 @@ def evaluate(
     *,
     parameters: Sequence[float] | None = None,
     scored_from: datetime | None = None,
+    time_zone: str = LOG_TIME_ZONE,
+    day_start_hour: int = LOG_DAY_START_HOUR,
 ) -> Scores:
     """Scores of the scheduler with `parameters` (None: defaults) on the log (or its later part)."""
-    return score(*predictions(reviews, parameters=parameters, scored_from=scored_from))
+    return score(
+        *predictions(
+            reviews,
+            parameters=parameters,
+            scored_from=scored_from,
+            time_zone=time_zone,
+            day_start_hour=day_start_hour,
+        )
+    )
 
 
 def optimizer_available() -> bool:
-    try:
-        import torch  # noqa: F401
-        from fsrs.optimizer import Optimizer  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    return scheduling.optimizer_available()
 
 
-def fit_parameters(reviews: Sequence[LoggedReview]) -> list[float]:
-    """FSRS parameters fitted to the reviews by py-fsrs's optimizer (needs the optimizer extra).
-
-    Lives here rather than in quizzes.scheduling because it is optional and slow; it only reads
-    the log, it never schedules.
-    """
-    if not optimizer_available():
-        raise OptimizerMissing(
-            "The FSRS optimizer is not installed: pip install '.[optimizer]' (CPU torch)."
-        )
-    from fsrs import Rating
-    from fsrs import ReviewLog as FsrsReviewLog
-    from fsrs.optimizer import Optimizer
-
-    # The optimizer keys histories by card id and sorts them by id; any stable integer will do.
+def fit_parameters(
+    reviews: Sequence[LoggedReview],
+    *,
+    time_zone: str = LOG_TIME_ZONE,
+    day_start_hour: int = LOG_DAY_START_HOUR,
+) -> list[float]:
+    """FSRS parameters fitted to the reviews on the same day-aligned times the replay uses."""
+    ordered = sorted(reviews, key=lambda review: review.reviewed_at)
+    # The optimizer orders card histories by id: number the cards by their first review.
     ids: dict[str, int] = {}
-    logs = [
-        FsrsReviewLog(
-            card_id=ids.setdefault(review.card_id, len(ids) + 1),
-            rating=Rating(review.rating),
-            review_datetime=review.reviewed_at,
-            review_duration=review.duration_ms,
+    return scheduling.fit_parameters(
+        (
+            ids.setdefault(review.card_id, len(ids) + 1),
+            review.rating,
+            day_aligned(review.reviewed_at, time_zone=time_zone, day_start_hour=day_start_hour),
+            review.duration_ms,
         )
-        for review in reviews
-    ]
-    return [float(value) for value in Optimizer(logs).compute_optimal_parameters()]
+        for review in ordered
+    )
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,16 @@ from quizzes.validation import card_problems
 
 MAX_CHOICES = 6
 CHOICE_COLUMNS = [f"choice_{number}" for number in range(1, MAX_CHOICES + 1)]
+# Choices are not card fields, so the model's own length check (full_clean) never sees them.
+CHOICE_MAX_LENGTH = Choice._meta.get_field("text").max_length
+
+
+class ColumnError(ValueError):
+    """A bad value in the flattened choice columns, shown under the column it is about."""
+
+    def __init__(self, message: str, *, column: str = "correct") -> None:
+        super().__init__(message)
+        self.column = column
 
 
 class TopicSlugWidget(widgets.ForeignKeyWidget):
@@ -124,8 +134,8 @@ class CardResource(resources.ModelResource):
 
         try:
             instance.csv_choices = _parse_choices(instance)
-        except ValueError as error:
-            errors["csv_correct"] = [str(error)]
+        except ColumnError as error:
+            errors[f"csv_{error.column}"] = [str(error)]
             instance.csv_choices = []
 
         problems = card_problems(
@@ -166,7 +176,14 @@ def _parse_choices(card: Card) -> list[tuple[str, bool]]:
     while texts and not texts[-1]:
         texts.pop()
     if any(not text for text in texts):
-        raise ValueError("Choice columns must be filled in order: leave no gaps before the last.")
+        raise ColumnError("Choice columns must be filled in order: leave no gaps before the last.")
+    for number, text in enumerate(texts, start=1):
+        if len(text) > CHOICE_MAX_LENGTH:
+            raise ColumnError(
+                f"Choice {number} is {len(text)} characters long; a choice can be at most "
+                f"{CHOICE_MAX_LENGTH} characters. Shorten it, or move detail to the explanation.",
+                column=f"choice_{number}",
+            )
     correct_numbers: set[int] = set()
     raw = (getattr(card, "csv_correct", "") or "").replace(",", ";")
     for part in raw.split(";"):
@@ -174,7 +191,7 @@ def _parse_choices(card: Card) -> list[tuple[str, bool]]:
         if not part:
             continue
         if not part.isdigit() or not 1 <= int(part) <= len(texts):
-            raise ValueError(
+            raise ColumnError(
                 f"“correct” lists choice numbers like 1;3, and choice “{part}” does not exist."
             )
         correct_numbers.add(int(part))

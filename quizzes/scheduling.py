@@ -6,7 +6,7 @@ that converts. Fuzzing is off so that replaying the review log reproduces every 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -182,3 +182,42 @@ def next_learning_day_start(now: datetime, *, time_zone: str, day_start_hour: in
 def is_lapse(stage_before: int, rating: int) -> bool:
     """A lapse: a card already learned (in review) is forgotten."""
     return stage_before == REVIEW_STAGE and rating == AGAIN
+
+
+class OptimizerMissing(RuntimeError):
+    """The optional optimizer extra (py-fsrs's Optimizer with torch) is not installed."""
+
+
+def optimizer_available() -> bool:
+    """Whether py-fsrs's optimizer and its torch dependency can be imported."""
+    try:
+        import torch  # noqa: F401
+        from fsrs.optimizer import Optimizer  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def fit_parameters(reviews: Iterable[tuple[int, int, datetime, int | None]]) -> list[float]:
+    """FSRS parameters fitted by py-fsrs's optimizer to (card id, rating, time, duration in ms).
+
+    Optional and slow (torch); the optimizer counts elapsed days as whole 24-hour periods between
+    the times it is given, so callers pass times already aligned to the day boundaries they mean.
+    """
+    if not optimizer_available():
+        raise OptimizerMissing(
+            "The FSRS optimizer is not installed: pip install '.[optimizer]' (CPU torch)."
+        )
+    from fsrs import ReviewLog as FsrsReviewLog
+    from fsrs.optimizer import Optimizer
+
+    logs = [
+        FsrsReviewLog(
+            card_id=card_id,
+            rating=Rating(rating),
+            review_datetime=as_utc(moment),
+            review_duration=duration,
+        )
+        for card_id, rating, moment, duration in reviews
+    ]
+    return [float(value) for value in Optimizer(logs).compute_optimal_parameters()]

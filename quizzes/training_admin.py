@@ -4,15 +4,21 @@ and completions, the completion report (with CSV) and the learner CSV upload."""
 from __future__ import annotations
 
 import csv
+import io
 from typing import Any
+from urllib.parse import quote
 
+from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
 from .grading import GRADABLE_KINDS
 from .models import (
@@ -27,6 +33,7 @@ from .models import (
 )
 from .selectors.training import completion_report
 from .services.training import learners_create
+from .spreadsheets import csv_cell
 from .training_forms import (
     AssignmentAdminForm,
     LearnerUploadForm,
@@ -146,11 +153,22 @@ class AssignmentAdmin(admin.ModelAdmin):
                     messages.success(
                         request,
                         f"{created.users} learner account{'s' if created.users != 1 else ''} "
-                        f"created and added to their groups"
+                        f"created, {created.added} existing account"
+                        f"{'s' if created.added != 1 else ''} added to their groups"
                         + (f" (new groups: {new_groups})" if new_groups else "")
-                        + ". Their passwords still need to be set.",
+                        + ".",
                     )
-                    return HttpResponseRedirect(reverse("admin:quizzes_assignment_changelist"))
+                    links = set_password_links(request, created.new_accounts, sheet.rows)
+                    context.update(
+                        created=created,
+                        links=links,
+                        links_csv=_links_csv_data_url(links),
+                        valid_days=max(1, settings.PASSWORD_RESET_TIMEOUT // 86400),
+                    )
+                    # Shown once, never stored: the links are handed to the learners now.
+                    return TemplateResponse(
+                        request, "admin/quizzes/training/learners_created.html", context
+                    )
                 context.update(sheet=sheet, content=form.cleaned_data["content"])
                 status = 400 if sheet.has_errors else 200
             else:
@@ -161,6 +179,43 @@ class AssignmentAdmin(admin.ModelAdmin):
         return TemplateResponse(
             request, "admin/quizzes/training/upload_learners.html", context, status=status
         )
+
+
+def set_password_links(
+    request: HttpRequest, users: list[Any], rows: list[Any]
+) -> list[dict[str, str]]:
+    """A one-time "set your password" link for each new account (Django's password-reset token:
+    it stops working once the password is set, or after PASSWORD_RESET_TIMEOUT)."""
+    groups = {row.username: row.group for row in rows}
+    links = []
+    for user in users:
+        link_path = reverse(
+            "password_reset_confirm",
+            kwargs={
+                "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+                "token": default_token_generator.make_token(user),
+            },
+        )
+        links.append(
+            {
+                "username": user.get_username(),
+                "name": user.get_full_name(),
+                "group": groups.get(user.get_username(), ""),
+                "url": request.build_absolute_uri(link_path),
+            }
+        )
+    return links
+
+
+def _links_csv_data_url(links: list[dict[str, str]]) -> str:
+    """The links as a CSV file the browser saves itself, so they are never kept on the server."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["username", "name", "group", "set_password_link"])
+    for link in links:
+        # Names and groups come from an uploaded sheet: no cell may run as a formula.
+        writer.writerow(csv_cell(link[key]) for key in ("username", "name", "group", "url"))
+    return "data:text/csv;charset=utf-8," + quote(buffer.getvalue())
 
 
 class AttemptQuestionInline(admin.TabularInline):
@@ -216,38 +271,33 @@ class CompletionAdmin(ReadOnlyAdmin):
         if not request.user.has_perm(REPORT_PERMISSION):
             raise PermissionDenied("You may not see the cohort's completion report.")
         form = ReportFilterForm(request.GET or None)
-        filters = form.cleaned_data if form.is_valid() else {}
-        report = completion_report(
-            now=timezone.now(), module=filters.get("module"), group=filters.get("group")
-        )
-        if request.GET.get("format") == "csv":
-            return report_csv(report)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
             "title": "Training completion report",
             "form": form,
-            "report": report,
             "csv_query": _csv_query(request),
         }
-        status = 200 if form.is_bound is False or form.is_valid() else 400
-        return TemplateResponse(
-            request, "admin/quizzes/training/report.html", context, status=status
+        if form.is_bound and not form.is_valid():
+            # A filter that matches nothing known must not fall back to exporting everyone.
+            context["invalid"] = "The filter is not valid; nothing is shown or exported."
+            return TemplateResponse(
+                request, "admin/quizzes/training/report.html", context, status=400
+            )
+        filters = form.cleaned_data if form.is_bound else {}
+        report = completion_report(
+            now=timezone.now(), module=filters.get("module"), group=filters.get("group")
         )
+        if request.GET.get("format") == "csv":
+            return report_csv(report)
+        context["report"] = report
+        return TemplateResponse(request, "admin/quizzes/training/report.html", context)
 
 
 def _csv_query(request: HttpRequest) -> str:
     query = request.GET.copy()
     query["format"] = "csv"
     return query.urlencode()
-
-
-def _cell(value: Any) -> str:
-    text = "" if value is None else str(value)
-    # Spreadsheets run cells that start like a formula; names come from uploaded sheets.
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + text
-    return text
 
 
 REPORT_COLUMNS = [
@@ -265,13 +315,16 @@ REPORT_COLUMNS = [
 
 
 def report_csv(report: Any) -> HttpResponse:
+    # One formula-escaping rule for every CSV BoneLearn writes; names come from uploaded sheets.
+    from .spreadsheets import csv_cell
+
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="training-completion.csv"'
     writer = csv.writer(response)
     writer.writerow(REPORT_COLUMNS)
     for row in report.rows:
         writer.writerow(
-            _cell(value)
+            csv_cell(value)
             for value in (
                 row.module_title,
                 row.group_label,

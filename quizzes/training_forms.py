@@ -57,6 +57,9 @@ class LearnerRow:
     email: str
     group: str
     errors: list[str] = field(default_factory=list)
+    # Set by check_learners_against_accounts: the username belongs to an account already.
+    existing: bool = False
+    notes: list[str] = field(default_factory=list)
 
     @property
     def first_name(self) -> str:
@@ -83,6 +86,14 @@ class LearnerSheet:
     @property
     def groups(self) -> list[str]:
         return sorted({row.group for row in self.rows})
+
+    @property
+    def new_count(self) -> int:
+        return sum(1 for row in self.rows if not row.existing)
+
+    @property
+    def existing_count(self) -> int:
+        return sum(1 for row in self.rows if row.existing)
 
 
 def parse_learner_csv(text: str) -> LearnerSheet:
@@ -154,24 +165,42 @@ def parse_learner_csv(text: str) -> LearnerSheet:
 
 
 def check_learners_against_accounts(sheet: LearnerSheet) -> LearnerSheet:
-    """Add the errors that need the database: usernames already taken, and groups that carry
-    permissions (e.g. Instructors), which this upload must never hand out (two queries)."""
+    """Add what needs the database (three queries): a username that already has an account is
+    that learner, added to the group and otherwise left as she is (an email that disagrees is an
+    error, a different name a note); groups that carry permissions (e.g. Instructors) are refused,
+    since this upload must never hand them out."""
     user_model = get_user_model()
     names = [row.username for row in sheet.rows if row.username]
-    taken = {
-        username.casefold()
-        for username in user_model.objects.filter(username__in=names).values_list(
-            "username", flat=True
+    accounts = {
+        user.username: user
+        for user in user_model.objects.filter(username__in=names).only(
+            "username", "email", "first_name", "last_name"
         )
     }
+    member_of = set(
+        user_model.groups.through.objects.filter(
+            user_id__in=[user.pk for user in accounts.values()], group__name__in=sheet.groups
+        ).values_list("user_id", "group__name")
+    )
     privileged = set(
         Group.objects.filter(name__in=sheet.groups, permissions__isnull=False).values_list(
             "name", flat=True
         )
     )
     for row in sheet.rows:
-        if row.username and row.username.casefold() in taken:
-            row.errors.append("An account with this username already exists.")
+        account = accounts.get(row.username)
+        if account is not None:
+            row.existing = True
+            if row.email and account.email and row.email.casefold() != account.email.casefold():
+                row.errors.append(
+                    "An account with this username already exists with a different email "
+                    "address; check the username."
+                )
+            current = account.get_full_name()
+            if row.name and current and row.name.casefold() != current.casefold():
+                row.notes.append(f"The account keeps its name “{current}”.")
+            if (account.pk, row.group) in member_of:
+                row.notes.append("Already in this group: nothing changes.")
         if row.group in privileged:
             row.errors.append(
                 f"“{row.group}” grants staff permissions; only user administration adds "

@@ -21,6 +21,8 @@ urlpatterns = [
     path("review/undo/", review_views.review_undo_view, name="review_undo"),
     path("review/bury/", review_views.review_bury, name="review_bury"),
     path("review/suspend/", review_views.review_suspend, name="review_suspend"),
+    path("review/suspended/", review_views.review_suspended, name="review_suspended"),
+    path("review/suspended/restore/", review_views.review_restore, name="review_restore"),
     path("settings/", settings_views.learner_settings, name="settings"),
     path("training/", training_views.training, name="training"),
     path(

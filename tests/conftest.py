@@ -9,7 +9,9 @@ from .factories import UserFactory
 
 
 @pytest.fixture(autouse=True)
-def _plain_static_storage(settings):
+def _test_settings(settings):
+    # Full-strength password hashing costs ~0.3 s per user; tests create hundreds of users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Tests render templates without running collectstatic.
     settings.STORAGES = {
         **settings.STORAGES,

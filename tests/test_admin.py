@@ -3,6 +3,8 @@ deletion refusal, list columns and their query count, the article upload and the
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.contenttypes.models import ContentType
@@ -665,7 +667,19 @@ def test_upload_confirm_with_a_forged_payload_writes_nothing(instructor_client):
 
 @pytest.mark.parametrize(
     ("text", "message"),
-    [(b"\xff\xfe\x00binary", "not UTF-8 text"), (b"   \n", "empty")],
+    [
+        (b"\xff\xfe\x00binary", "not UTF-8 text"),
+        (b"   \n", "The article file is empty."),
+        (b"\xef\xbb\xbf\n", "The article file is empty."),
+        # A PNG: binary data the command refuses too.
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "not UTF-8 text (it contains binary data)"),
+        # Valid UTF-8 with a NUL byte in it: decoding succeeds, yet it is not a text file.
+        (
+            b"Overview\n\nKey Fact #1: A\nText\x00.\n",
+            "The article file is not UTF-8 text (it contains binary data).",
+        ),
+        ("Key Fact #1: Caf\u00e9\n".encode("latin-1"), "The article file is not UTF-8 text."),
+    ],
 )
 def test_upload_of_a_bad_file_is_refused(instructor_client, text, message):
     response = upload(instructor_client, text=text)
@@ -689,3 +703,137 @@ def test_students_cannot_upload(student_client):
 def test_staff_without_content_permissions_gets_403_on_upload(client, db):
     client.force_login(UserFactory(username="helpdesk", is_staff=True))
     assert client.get(UPLOAD).status_code == 403
+
+
+# --- imported topics and lessons keep the keys re-imports find them by ------------------------
+
+
+def import_seed():
+    from quizzes.importing import import_article_text
+
+    with open(ARTICLE, encoding="utf-8") as handle:
+        return import_article_text(text=handle.read(), source_name="bone-metastases.txt")
+
+
+def topic_post(topic: Topic, **fields) -> dict:
+    lessons = list(topic.lessons.order_by("position", "id"))
+    data = {
+        "article": topic.article_id,
+        "key": topic.key,
+        "kind": topic.kind,
+        "number": topic.number or "",
+        "title": topic.title,
+        "slug": topic.slug,
+        "position": topic.position,
+        "lessons-TOTAL_FORMS": len(lessons),
+        "lessons-INITIAL_FORMS": len(lessons),
+        "lessons-MIN_NUM_FORMS": 0,
+        "lessons-MAX_NUM_FORMS": 1000,
+    }
+    for index, lesson in enumerate(lessons):
+        prefix = f"lessons-{index}-"
+        data.update(
+            {
+                f"{prefix}id": lesson.pk,
+                f"{prefix}topic": topic.pk,
+                f"{prefix}position": lesson.position,
+                f"{prefix}title": lesson.title,
+                f"{prefix}key": f"renamed-{index}",
+                f"{prefix}body": lesson.body,
+                f"{prefix}source_passage": lesson.source_passage,
+            }
+        )
+    data.update(fields)
+    return data
+
+
+def test_imported_topic_and_lesson_keys_cannot_be_changed_in_the_admin(instructor_client):
+    import_seed()
+    topic = Topic.objects.filter(kind="key_fact").order_by("position").first()
+    keys = (topic.key, topic.slug, sorted(topic.lessons.values_list("key", flat=True)))
+    url = reverse("admin:quizzes_topic_change", args=[topic.pk])
+    page = instructor_client.get(url).content.decode()
+    assert 'name="key"' not in page and 'name="slug"' not in page
+    assert re.search(r'<input[^>]*name="lessons-0-key"[^>]*disabled', page)
+
+    response = instructor_client.post(
+        url, topic_post(topic, key="renamed", slug="renamed", title="Retitled by hand")
+    )
+    assert response.status_code == 302
+    topic.refresh_from_db()
+    assert topic.title == "Retitled by hand"
+    assert (topic.key, topic.slug, sorted(topic.lessons.values_list("key", flat=True))) == keys
+
+    lesson = topic.lessons.first()
+    lesson_page = instructor_client.get(reverse("admin:quizzes_lesson_change", args=[lesson.pk]))
+    assert 'name="key"' not in lesson_page.content.decode()
+    # The next import does not trip over the instructor's edit: it keeps it.
+    report = import_seed()
+    assert report.kept["Topic"] == 1 and report.changed == 0
+
+
+def test_keys_stay_editable_for_topics_and_lessons_made_by_hand(instructor_client):
+    topic = TopicFactory()
+    LessonFactory(topic=topic)
+    add_page = instructor_client.get(reverse("admin:quizzes_topic_add")).content.decode()
+    assert 'name="key"' in add_page and 'name="slug"' in add_page
+    url = reverse("admin:quizzes_topic_change", args=[topic.pk])
+    response = instructor_client.post(url, topic_post(topic, key="my-key", slug="my-slug"))
+    assert response.status_code == 302
+    topic.refresh_from_db()
+    assert (topic.key, topic.slug) == ("my-key", "my-slug")
+    assert list(topic.lessons.values_list("key", flat=True)) == ["renamed-0"]
+
+
+def test_upload_of_a_table_of_separator_rows_shows_the_dry_run(instructor_client):
+    response = upload(instructor_client, text=b"Overview\n\nKey Fact #1: A\n| --- |\nText.\n")
+    assert response.status_code == 200
+    assert "What this import would do" in response.content.decode()
+
+
+def test_upload_never_turns_a_parser_failure_into_a_500(instructor_client, monkeypatch):
+    import quizzes.importing
+    from quizzes.articles import ArticleFormatError
+
+    def broken(**kwargs):
+        raise ArticleFormatError("could not be read as an article (IndexError while parsing)")
+
+    monkeypatch.setattr(quizzes.importing, "import_article_text", broken)
+    response = upload(instructor_client)
+    assert response.status_code == 400
+    assert "could not be read as an article" in response.content.decode()
+    assert not Article.objects.exists()
+
+
+def test_binary_curated_cards_file_is_refused_like_the_command_does(instructor_client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    with open(ARTICLE, "rb") as article:
+        files = {
+            "article": SimpleUploadedFile("bone-metastases.txt", article.read()),
+            "curated_cards": SimpleUploadedFile("cards.json", b'{"version": 1,\x00 "cards": []}'),
+        }
+    response = instructor_client.post(UPLOAD, files)
+    assert response.status_code == 400
+    assert "The curated cards file is not UTF-8 text (it contains binary data)." in (
+        response.content.decode()
+    )
+    assert not Article.objects.exists()
+
+
+def bulk_delete_query_count(client, count: int) -> int:
+    cards = [CardFactory() for _ in range(count)]
+    for card in cards:
+        MemoryStateFactory(card=card, reps=1, stage=MemoryStage.LEARNING)
+    data = {"action": "delete_selected", "_selected_action": [c.pk for c in cards], "post": "yes"}
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(CHANGELIST, data)
+    assert response.status_code == 302
+    assert Card.objects.filter(pk__in=[c.pk for c in cards]).count() == count
+    return len(queries)
+
+
+def test_refused_bulk_delete_query_count_does_not_grow_with_the_selection(instructor_client):
+    assert bulk_delete_query_count(instructor_client, 2) == bulk_delete_query_count(
+        instructor_client, 12
+    )

@@ -6,6 +6,8 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from quizzes.articles import (
     ArticleFormatError,
@@ -292,3 +294,70 @@ def test_slugs_and_titles():
     assert len(long) <= 100 and long == slugify("word " * 60)
     assert title_from_source_name("content/sickle_cell-crisis.txt") == "Sickle Cell Crisis"
     assert normalise_text("\ufeffa\r\nb\rc") == "a\nb\nc"
+
+
+# --- hostile and random input ------------------------------------------------------------------
+def test_a_table_of_separator_rows_only_is_skipped():
+    text = "Overview\n\nKey Fact #1: Tables\n| --- |\n| :---: | --- |\nA sentence.\n"
+    article = parse_article(text, source_name="tables.txt")
+    lesson = article.key_facts[0].lessons[0]
+    assert lesson.blocks == [Paragraph(text="A sentence.")]
+
+
+LINE_PIECES = st.one_of(
+    st.sampled_from(
+        [
+            "|",
+            "| --- |",
+            "| a | b |",
+            "|| |",
+            "| --- | :-: |",
+            "- ",
+            "- item",
+            "* ",
+            "• point",
+            "Key Fact #1: A",
+            "Key Fact #2:",
+            "Key Fact #1: A",
+            "key fact 3 - C",
+            "Heading",
+            "Another Heading",
+            "FAQ",
+            "References",
+            "What is it?",
+            '"quoted"',
+            "“",
+            "",
+            "   ",
+            "\t",
+            "# not markdown",
+            "1. reference",
+            "Last updated on 1 May by me",
+            "About 70% of people.",
+        ]
+    ),
+    st.text(max_size=30),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=300))
+def test_random_text_parses_or_is_a_format_error(text):
+    _parse_or_format_error(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(LINE_PIECES, max_size=40), st.sampled_from(["\n", "\r\n", "\r"]))
+def test_random_article_shaped_lines_parse_or_are_a_format_error(lines, newline):
+    _parse_or_format_error(newline.join(lines))
+
+
+def _parse_or_format_error(text: str) -> None:
+    from quizzes.cardgen import generate_cards
+
+    try:
+        article = parse_article(text, source_name="random.txt")
+    except ArticleFormatError as error:
+        assert "\n" not in str(error)
+        return
+    generate_cards(article)  # whatever parses also yields cards without crashing

@@ -191,3 +191,42 @@ def test_a_card_nobody_has_met_may_be_deleted():
     card = CardFactory(kind=CardKind.BASIC)
     assert card_deletion_refusal(card) is None
     assert topic_deletion_refusal(card.topic) is None
+
+
+def make_refused_cards(count: int) -> list[Card]:
+    """`count` cards of each refusal reason: answered, pooled, waiting, plus one deletable."""
+    from quizzes.models import TrainingModule
+
+    module = TrainingModule.objects.create(title=f"Module {count}", slug=f"module-{count}")
+    cards = []
+    for index in range(count):
+        answered = CardFactory()
+        make_review(answered, UserFactory(), token=f"refusal-{count}-{index}")
+        pooled = CardFactory()
+        module.question_pool.add(pooled)
+        waiting = CardFactory()
+        MemoryStateFactory(card=waiting)
+        cards += [answered, pooled, waiting]
+    return [*cards, CardFactory()]
+
+
+@pytest.mark.parametrize("count", [1, 8])
+def test_bulk_delete_refusals_cost_the_same_few_queries_for_any_selection(
+    count, django_assert_num_queries
+):
+    from quizzes.models import Topic
+    from quizzes.services.authoring import deletion_refusals
+
+    cards = make_refused_cards(count)
+    with django_assert_num_queries(2):
+        refusals = deletion_refusals(Card.objects.filter(pk__in=[card.pk for card in cards]))
+    assert len(refusals) == 3 * count
+    # The same words as the single-object refusal.
+    assert refusals[:3] == [card_deletion_refusal(card) for card in cards[:3]]
+    with django_assert_num_queries(1):
+        refusals = deletion_refusals(cards)
+    assert len(refusals) == 3 * count
+    topics = Topic.objects.filter(cards__in=cards).distinct()
+    with django_assert_num_queries(2):
+        refusals = deletion_refusals(topics)
+    assert len(refusals) == 2 * count  # a pooled card nobody met leaves its topic deletable

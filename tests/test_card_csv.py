@@ -169,6 +169,12 @@ def test_removing_trailing_choices_deletes_them():
         ({"kind": "essay"}, "essay"),
         ({"explanation": ""}, "A published card needs an explanation"),
         ({"kind": "cloze", "choice_1": "", "choice_2": "", "choice_3": "", "correct": ""}, "c1::"),
+        (
+            {"choice_2": "x" * 501},
+            "Choice 2 is 501 characters long; a choice can be at most 500 characters.",
+        ),
+        ({"tags": "t" * 301}, "at most 300 characters (it has 301)"),
+        ({"key": "k" * 161}, "at most 160 characters (it has 161)"),
     ],
 )
 def test_bad_rows_are_reported_and_nothing_is_written(overrides, message):
@@ -232,3 +238,24 @@ def test_admin_import_confirms_then_writes_and_logs(instructor_client):
 def test_students_cannot_import(student_client):
     response = student_client.get(reverse("admin:quizzes_card_import"))
     assert response.status_code == 302
+
+
+def test_a_choice_too_long_is_shown_under_its_column_in_the_admin(instructor_client):
+    lesson = LessonFactory()
+    response = post_import(instructor_client, [new_row(lesson, choice_3="y" * 600)])
+    assert response.status_code == 200
+    [invalid] = response.context["result"].invalid_rows
+    assert invalid.field_specific_errors == {
+        "csv_choice_3": [
+            "Choice 3 is 600 characters long; a choice can be at most 500 characters. "
+            "Shorten it, or move detail to the explanation."
+        ]
+    }
+    assert not Card.objects.exists() and not Choice.objects.exists()
+
+
+def test_a_choice_of_exactly_500_characters_is_stored_whole():
+    lesson = LessonFactory()
+    result = import_rows([new_row(lesson, choice_2="z" * 500)])
+    assert not result.has_validation_errors()
+    assert Choice.objects.get(position=1).text == "z" * 500

@@ -244,3 +244,22 @@ def test_no_faq_variant_makes_no_faq_cards():
     assert article.faq == []
     assert drafts and not any("faq" in d.tags for d in drafts)
     assert {d.kind for d in drafts} == {CLOZE, MCQ}
+
+
+@pytest.mark.parametrize("path", [SEED, *sorted(ARTICLES.glob("*.txt"))], ids=lambda p: p.name)
+def test_generated_drafts_meet_the_publishing_rules(path):
+    """An instructor reviewing a draft can publish it without first repairing its shape."""
+    from quizzes.validation import card_problems
+
+    _, drafts = load(path)
+    for draft in drafts:
+        problems = card_problems(
+            kind=draft.kind,
+            front=draft.front,
+            explanation=draft.explanation,
+            has_lesson=draft.lesson_key is not None,
+            choices=list(draft.choices),
+            publishing=True,
+            back=draft.back,
+        )
+        assert problems == [], (draft.key, problems)

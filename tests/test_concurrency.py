@@ -137,3 +137,38 @@ def test_twenty_tabs_answering_the_same_card_apply_once(concurrent_database):
     assert sorted(results) == ["applied"] + ["stale"] * (SUBMISSIONS - 1)
     assert ReviewLog.objects.count() == 1
     assert MemoryState.objects.get(pk=state.pk).version == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_twenty_simultaneous_submits_of_one_attempt_grade_it_once(concurrent_database):
+    from quizzes.models import Attempt, AttemptQuestion, CardKind, Completion, ReviewSource
+    from quizzes.services.training import answer_save, attempt_start, attempt_submit
+
+    from .factories import assign_module, make_module, make_quiz_pool
+
+    user = UserFactory()
+    module = make_module(cards=make_quiz_pool(), questions_per_attempt=4, pass_mark=50)
+    assign_module(module, user=user)
+    attempt = attempt_start(user=user, module=module, now=NOW)
+    questions = list(attempt.questions.select_related("card").prefetch_related("card__choices"))
+    # Two right, two left blank: 50%, a pass, and two mistakes for the review.
+    for question in questions:
+        if question.card.kind in (CardKind.MCQ, CardKind.TRUE_FALSE):
+            right = [c.pk for c in question.card.choices.all() if c.is_correct]
+            answer_save(attempt=attempt, question=question, choice_ids=right, now=NOW)
+
+    def submit() -> str:
+        # Each click is its own request: its own copy of the attempt, its own connection.
+        mine = Attempt.objects.select_related("module").get(pk=attempt.pk)
+        graded = attempt_submit(attempt=mine, now=NOW)
+        return "graded" if graded.passed else f"not passed: {graded.score}"
+
+    results = _fire(submit)
+    assert results == ["graded"] * SUBMISSIONS
+    attempt.refresh_from_db()
+    assert attempt.submitted_at == NOW and attempt.score == 50
+    assert Completion.objects.filter(user=user, module=module).count() == 1
+    quiz_logs = ReviewLog.objects.filter(user=user, source=ReviewSource.QUIZ)
+    assert quiz_logs.count() == 2
+    assert set(MemoryState.objects.filter(user=user).values_list("version", flat=True)) == {1}
+    assert not AttemptQuestion.objects.filter(attempt=attempt, fraction__isnull=True).exists()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
@@ -9,11 +10,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from quizzes.grading import (
+    CHANGED_NOTE,
     attempt_score,
     cloze_accepted,
+    grade_question,
     grade_response,
     is_fully_right,
     is_pass,
+    question_changed,
 )
 
 
@@ -48,34 +52,85 @@ def test_multi_select_all_or_nothing(response, expected):
     assert choice("multi_select", response, correct=(1, 2)) == expected
 
 
+def multi(response, *, correct, shown):
+    return grade_response(
+        kind="multi_select",
+        correct_choice_ids=correct,
+        response=response,
+        partial_credit=True,
+        shown_choice_ids=shown,
+    )
+
+
 @pytest.mark.parametrize(
     ("response", "expected"),
     [
         ([1, 2], "1"),
         ([1], "0.5"),
-        ([1, 3], "0"),  # one right, one wrong cancel out
+        ([1, 3], "0"),  # +1/2 for the right one, -1/2 for one of the two wrong ones
         ([1, 2, 3], "0.5"),
-        ([1, 2, 3, 4], "0"),  # ticking everything earns nothing
+        ([1, 2, 3, 4], "0"),  # ticking every box earns nothing
         ([3, 4], "0"),  # floored at zero, never negative
         ([], "0"),
     ],
 )
-def test_multi_select_partial_credit_moodle_style(response, expected):
-    assert choice("multi_select", response, correct=(1, 2), partial=True) == Decimal(expected)
+def test_multi_select_partial_credit_two_right_of_four(response, expected):
+    assert multi(response, correct=(1, 2), shown=(1, 2, 3, 4)) == Decimal(expected)
+
+
+@pytest.mark.parametrize(
+    ("response", "expected"),
+    [
+        ([1, 2, 3], "1"),
+        ([1, 2], "0.6667"),
+        ([1], "0.3333"),
+        ([1, 2, 4], "0"),  # 2/3 right, minus the only wrong choice (1/1)
+        ([1, 2, 3, 4], "0"),  # ticking every box earns nothing
+        ([4], "0"),
+        ([], "0"),
+        (None, "0"),
+    ],
+)
+def test_multi_select_partial_credit_three_right_of_four(response, expected):
+    assert multi(response, correct=(1, 2, 3), shown=(1, 2, 3, 4)) == Decimal(expected)
+
+
+@pytest.mark.parametrize(
+    ("response", "expected"),
+    [
+        ([1, 2, 3, 4], "1"),
+        ([1, 2, 3], "0.75"),
+        ([1, 2, 3, 4, 5], "0"),  # ticking every box earns nothing
+        ([1, 2, 3, 5], "0"),
+        ([5], "0"),
+        ([], "0"),
+    ],
+)
+def test_multi_select_partial_credit_four_right_of_five(response, expected):
+    assert multi(response, correct=(1, 2, 3, 4), shown=(1, 2, 3, 4, 5)) == Decimal(expected)
 
 
 def test_partial_credit_thirds_are_rounded_to_four_places():
-    assert choice("multi_select", [1], correct=(1, 2, 3), partial=True) == Decimal("0.3333")
+    assert multi([1], correct=(1, 2, 3), shown=(1, 2, 3, 4)) == Decimal("0.3333")
+
+
+def test_a_picked_choice_that_was_not_shown_counts_as_wrong():
+    assert multi([1, 2, 9], correct=(1, 2), shown=(1, 2, 3)) == Decimal("0.5")
 
 
 @given(
     correct=st.sets(st.integers(1, 8), min_size=1),
-    picked=st.lists(st.integers(1, 8), max_size=8),
+    wrong=st.sets(st.integers(9, 16)),
+    picks=st.lists(st.integers(0, 15), max_size=16),
 )
-def test_partial_credit_always_between_zero_and_one(correct, picked):
-    credit = choice("multi_select", picked, correct=correct, partial=True)
+def test_partial_credit_always_between_zero_and_one(correct, wrong, picks):
+    shown = sorted(correct | wrong)
+    picked = {shown[index % len(shown)] for index in picks}
+    credit = multi(list(picked), correct=correct, shown=shown)
     assert Decimal(0) <= credit <= Decimal(1)
-    assert (credit == 1) == (set(picked) == correct)
+    assert (credit == 1) == (picked == correct)
+    if wrong:
+        assert multi(shown, correct=correct, shown=shown) == 0  # every box ticked
 
 
 def cloze(response, front="Pain that is worse at {{c1::night}}.", accepted=""):
@@ -142,3 +197,71 @@ def test_fully_right_only_at_full_credit():
     assert is_fully_right(Decimal(1))
     assert not is_fully_right(Decimal("0.5"))
     assert not is_fully_right(None)
+
+
+# --- A card changed after it was drawn -------------------------------------------------------
+
+
+@dataclass
+class FakeChoice:
+    pk: int
+    is_correct: bool
+
+
+class FakeChoices:
+    def __init__(self, choices):
+        self._choices = choices
+
+    def all(self):
+        return self._choices
+
+
+@dataclass
+class FakeCard:
+    kind: str
+    choices: FakeChoices
+    front: str = "Bone pain is worse at {{c1::night}}."
+    accepted_answers: str = ""
+
+
+@dataclass
+class FakeQuestion:
+    card: FakeCard
+    card_kind: str
+    choice_order: list
+    response: object
+
+
+def mcq_card(kind="mcq"):
+    return FakeCard(kind=kind, choices=FakeChoices([FakeChoice(1, True), FakeChoice(2, False)]))
+
+
+def test_grade_question_grades_an_unchanged_card():
+    grade = grade_question(FakeQuestion(mcq_card(), "mcq", [2, 1], [1]), partial_credit=False)
+    assert (grade.fraction, grade.changed) == (1, False)
+
+
+@pytest.mark.parametrize(
+    ("card", "drawn_kind", "order", "response"),
+    [
+        (FakeCard(kind="basic", choices=FakeChoices([])), "mcq", [1, 2], [1]),  # made basic
+        (FakeCard(kind="basic", choices=FakeChoices([])), "", [], "night"),  # no kind recorded
+        (mcq_card("multi_select"), "mcq", [1, 2], [1]),  # another choice kind
+        (mcq_card(), "cloze", [], "night"),  # cloze made a choice card
+        (mcq_card(), "", [], "night"),  # the same, drawn before kinds were recorded
+        (FakeCard(kind="cloze", choices=FakeChoices([])), "", [1, 2], [1]),  # choice → cloze
+        (mcq_card(), "mcq", [1, 2, 3], [1]),  # a shown choice was deleted
+    ],
+)
+def test_a_question_whose_card_changed_earns_nothing_and_is_marked(
+    card, drawn_kind, order, response
+):
+    grade = grade_question(FakeQuestion(card, drawn_kind, order, response), partial_credit=True)
+    assert grade.fraction == 0
+    assert grade.changed
+    assert "changed after the attempt started" in CHANGED_NOTE
+
+
+def test_question_changed_accepts_cards_drawn_without_a_recorded_kind():
+    assert not question_changed(drawn_kind="", kind="mcq", shown_choice_ids=[1], choice_ids=[1, 2])
+    assert not question_changed(drawn_kind="", kind="cloze", shown_choice_ids=[], choice_ids=[])

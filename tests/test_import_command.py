@@ -127,3 +127,29 @@ def test_command_line_exit_status_and_single_line_message(tmp_path):
     )
     assert result.returncode != 0
     assert result.stderr.strip() == f"CommandError: {missing} does not exist"
+
+
+@pytest.mark.django_db
+def test_a_table_of_only_a_separator_row_imports_without_a_traceback(tmp_path):
+    path = write(tmp_path, "odd.txt", b"Overview\n\nKey Fact #1: Odd Table\n| --- |\nA line.\n")
+    output = run(str(path))
+    assert 'odd.txt: imported "Odd"' in output
+    assert Lesson.objects.get(topic__key="key-fact-odd-table").body == "A line."
+
+
+@pytest.mark.django_db
+def test_an_unforeseen_parser_failure_is_a_one_line_error(tmp_path, monkeypatch):
+    import quizzes.articles
+
+    def broken(lines):
+        raise IndexError("list index out of range")
+
+    monkeypatch.setattr(quizzes.articles, "parse_blocks", broken)
+    path = write(tmp_path, "odd.txt", b"Overview\n\nKey Fact #1: Odd\nA line.\n")
+    with pytest.raises(CommandError) as error:
+        run(str(path))
+    assert str(error.value) == (
+        f"{path} could not be read as an article (IndexError while parsing); "
+        "check its tables, lists and headings"
+    )
+    assert row_counts() == (0, 0, 0, 0, 0)

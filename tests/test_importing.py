@@ -229,7 +229,23 @@ def test_curated_card_edits_update_in_place_and_choices_keep_ids():
             lambda c: c["choices"].__setitem__(0, {"text": "Alendronate", "correct": True}),
             "exactly one correct",
         ),
-        (lambda c: c.update(kind="basic"), "a basic card cannot have choices"),
+        (lambda c: c.update(kind="basic"), "card has no choices: delete them"),
+        # The rules the admin enforces on publishing hold for curated cards too.
+        (lambda c: c["choices"].pop(), "at least two wrong choices (distractors); this one has 1"),
+        (lambda c: c.update(explanation="  "), "A published card needs an explanation"),
+        (
+            lambda c: c.update(kind="cloze", choices=[], front="Builds bone: {{c1:Teriparatide}}"),
+            "This cloze deletion is not written correctly",
+        ),
+        (
+            lambda c: c.update(kind="cloze", choices=[], front="Builds bone: Teriparatide"),
+            "needs at least one deletion",
+        ),
+        (
+            lambda c: c.update(kind="true_false"),
+            "A true/false card has exactly two choices",
+        ),
+        (lambda c: c.update(kind="basic", choices=[], back=""), "needs an answer on the back"),
     ],
 )
 @pytest.mark.django_db
@@ -502,9 +518,8 @@ def test_curated_card_removed_from_the_file_is_deleted_or_archived():
     assert studied.status == CardStatus.ARCHIVED
 
 
-
 def test_reimport_gives_new_curated_cards_to_learners_who_read_the_topic(tmp_path, student):
-    """A card published by a re-import reaches learners who already read its topic, as in the admin."""
+    """A card published by a re-import reaches those who already read its topic, as in the admin."""
     from quizzes.models import MemoryState, Topic
     from quizzes.services.lessons import topic_open
 
@@ -523,3 +538,140 @@ def test_reimport_gives_new_curated_cards_to_learners_who_read_the_topic(tmp_pat
     import_article_file(article)
 
     assert MemoryState.objects.filter(user=student, card__key=held_back["key"]).exists()
+
+
+# --- instructor work on topics and lessons survives re-imports -----------------------------------
+@pytest.mark.django_db
+def test_imported_topics_and_lessons_carry_a_fingerprint():
+    import_osteo()
+    assert not Topic.objects.filter(import_fingerprint="").exists()
+    assert not Lesson.objects.filter(import_fingerprint="").exists()
+
+
+@pytest.mark.django_db
+def test_lesson_written_in_the_admin_under_an_imported_topic_survives_reimports():
+    import_osteo()
+    topic = Topic.objects.get(key="key-fact-living-with-osteoporosis")
+    notes = Lesson.objects.create(
+        topic=topic, key="ward-notes", title="Ward notes", position=9, body="Our ward's advice."
+    )
+    assert import_osteo().changed == 0
+    # Even when the article drops the whole topic, the instructor's lesson keeps it alive.
+    start, end = osteo_text().index("Key Fact #3:"), osteo_text().index("Looking Ahead")
+    report = import_osteo(text=osteo_text()[:start] + osteo_text()[end:])
+    notes.refresh_from_db()
+    assert (notes.topic_id, notes.body) == (topic.pk, "Our ward's advice.")
+    assert Topic.objects.filter(pk=topic.pk).exists()
+    assert report.kept["Topic"] == 1
+    assert report.deleted["Lesson"] >= 1  # the topic's imported lessons went with the article
+    assert not any("ward-notes" in line for line in report.changes)
+
+
+@pytest.mark.django_db
+def test_topic_added_in_the_admin_without_cards_or_lessons_survives_reimports():
+    import_osteo()
+    article = Article.objects.get()
+    extra = Topic.objects.create(
+        article=article, key="local-pathway", slug="local-pathway", title="Local pathway"
+    )
+    report = import_osteo(text=osteo_text().replace("30-70%", "40-70%"))
+    assert Topic.objects.filter(pk=extra.pk, title="Local pathway").exists()
+    assert report.deleted["Topic"] == 0
+
+
+@pytest.mark.django_db
+def test_lesson_body_edited_by_an_instructor_is_kept_and_reported():
+    import_osteo()
+    lesson = Lesson.objects.get(key="medicines")
+    lesson.body = "Rewritten by the instructor.\r\n\r\nSecond paragraph."
+    lesson.save()
+    edited = osteo_text().replace("| Heartburn |", "| Indigestion |")
+    report = import_osteo(text=edited)
+    lesson.refresh_from_db()
+    assert lesson.body == "Rewritten by the instructor.\r\n\r\nSecond paragraph."
+    assert report.kept["Lesson"] == 1
+    assert "keep Lesson key-fact-treatment-choices/medicines (changed by an instructor)" in (
+        report.changes
+    )
+    assert "kept (changed by an instructor or still in use)" in report.summary()
+    # The generated cards still follow the article.
+    assert Card.objects.filter(front="Common side effect for Alendronate?", back="Indigestion")
+    # An edited lesson that leaves the article is kept too, not deleted.
+    falls = Lesson.objects.get(key="exercise-and-falls")
+    falls.title = "Exercise, falls and you"
+    falls.save()
+    report = import_osteo(
+        text=edited.replace(
+            "Exercise and Falls\n"
+            "Weight-bearing exercise for 30 minutes a day keeps bones strong.\n"
+            "“Preventing a fall prevents a fracture.”\n",
+            "",
+        )
+    )
+    assert Lesson.objects.filter(pk=falls.pk, title="Exercise, falls and you").exists()
+    assert report.deleted["Lesson"] == 0
+
+
+@pytest.mark.django_db
+def test_topic_order_set_in_the_admin_is_not_reset():
+    import_osteo()
+    first = Topic.objects.get(key="key-fact-who-is-at-risk")
+    second = Topic.objects.get(key="key-fact-treatment-choices")
+    first.position, second.position = second.position, first.position
+    first.save()
+    second.save()
+    positions = dict(Topic.objects.values_list("key", "position"))
+
+    report = import_osteo(text=osteo_text().replace("Key Fact #2:", "Key Fact #4:"))
+    assert dict(Topic.objects.values_list("key", "position")) == positions
+    assert report.kept["Topic"] == 2
+    second.refresh_from_db()
+    assert second.number == 2  # kept as the instructor left it, renumbering included
+    assert import_osteo(text=osteo_text().replace("Key Fact #2:", "Key Fact #4:")).changed == 0
+
+
+@pytest.mark.django_db
+def test_an_unchanged_imported_topic_that_left_the_article_is_deleted():
+    import_osteo()
+    start, end = osteo_text().index("Key Fact #3:"), osteo_text().index("Looking Ahead")
+    report = import_osteo(text=osteo_text()[:start] + osteo_text()[end:])
+    assert not Topic.objects.filter(key="key-fact-living-with-osteoporosis").exists()
+    assert report.deleted["Topic"] == 1
+    assert report.kept["Topic"] == 0
+
+
+@pytest.mark.django_db
+def test_an_imported_lesson_saved_unchanged_in_the_admin_still_follows_the_article():
+    import_osteo()
+    lesson = Lesson.objects.get(key="medicines")
+    lesson.body = lesson.body.replace("\n", "\r\n") + "\r\n"  # what a browser sends back
+    lesson.save()
+    report = import_osteo(text=osteo_text().replace("| Heartburn |", "| Indigestion |"))
+    lesson.refresh_from_db()
+    assert "Indigestion" in lesson.body
+    assert report.kept["Lesson"] == 0
+
+
+@pytest.mark.django_db
+def test_a_topic_from_before_fingerprints_is_adopted_when_it_matches_the_article():
+    import_osteo()
+    Topic.objects.update(import_fingerprint="")
+    Lesson.objects.update(import_fingerprint="")
+    report = import_osteo()
+    assert report.changed == 0 and report.kept["Topic"] == report.kept["Lesson"] == 0
+    assert not Topic.objects.filter(import_fingerprint="").exists()
+    assert import_osteo(text=osteo_text().replace("30-70%", "40-70%")).updated["Lesson"] == 1
+
+
+@pytest.mark.django_db
+def test_a_slug_taken_by_a_topic_added_in_the_admin_is_a_clear_error():
+    import_osteo()
+    article = Article.objects.get()
+    Topic.objects.create(
+        article=article, key="mine", slug="osteoporosis-key-fact-bone-health", title="Mine"
+    )
+    before = snapshot()
+    edited = osteo_text().replace("#3: Living With Osteoporosis", "#3: Bone Health")
+    with pytest.raises(ArticleImportError, match="already used by the topic 'Mine'"):
+        import_osteo(text=edited)
+    assert snapshot() == before

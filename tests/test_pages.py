@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from quizzes.models import CardStatus, LessonRead, MemoryState
+from quizzes.selectors.lessons import TopicLink, topic_neighbours
 
 from .factories import ArticleFactory, CardFactory, LessonFactory, TopicFactory
 
@@ -81,6 +82,28 @@ def test_topic_page_renders_tables_and_unlocks_published_cards_once(student_clie
         MemoryState.objects.filter(user=student).count() == 1
     )  # drafts stay locked; no duplicates
     assert LessonRead.objects.filter(user=student, lesson=lesson).count() == 1
+
+
+def test_topic_page_links_to_its_neighbours_and_its_review(student_client):
+    article = ArticleFactory()
+    first, middle, last = (TopicFactory(article=article, position=i) for i in range(3))
+    CardFactory(lesson=LessonFactory(topic=middle))
+    html = student_client.get(middle.get_absolute_url()).content.decode()
+    assert f'rel="prev" href="{first.get_absolute_url()}"' in html
+    assert f'rel="next" href="{last.get_absolute_url()}"' in html
+    assert f'href="{reverse("quizzes:review")}?topic={middle.slug}">Review this topic now' in html
+
+
+def test_topic_neighbours_in_one_query(db, django_assert_num_queries):
+    article = ArticleFactory()
+    first, middle, last = (TopicFactory(article=article, position=i) for i in range(3))
+    TopicFactory()  # another article's topic is nobody's neighbour here
+    with django_assert_num_queries(1):
+        assert topic_neighbours(middle) == (
+            TopicLink(slug=first.slug, title=first.title),
+            TopicLink(slug=last.slug, title=last.title),
+        )
+    assert topic_neighbours(first)[0] is None and topic_neighbours(last)[1] is None
 
 
 def test_unknown_topic_is_404(student_client):

@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from quizzes import answers, scheduling
+from quizzes.models import CardKind
 from quizzes.scheduling import Memory
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
@@ -136,3 +137,91 @@ def test_choices_right_only_when_exactly_the_correct_set():
     assert not answers.choices_are_right([2], [2, 5])
     assert not answers.choices_are_right([2, 5, 7], [2, 5])
     assert not answers.choices_are_right([], [])
+
+
+def test_cloze_gap_inside_a_link_keeps_the_markup_whole():
+    front = "See [the {{c1::femur}} page](https://example.org/wiki/{{c1::Femur::bone}})."
+    hidden = str(answers.cloze_html(front, reveal=False))
+    shown = str(answers.cloze_html(front, reveal=True))
+    # The gap in the address becomes text there; the gap in the link text becomes an element.
+    assert 'href="https://example.org/wiki/[bone]"' in hidden
+    assert 'the <span class="cloze-gap">[...]</span> page</a>' in hidden
+    assert "femur" not in hidden.casefold()
+    assert 'href="https://example.org/wiki/Femur"' in shown
+    assert 'the <mark class="cloze-answer">femur</mark> page</a>' in shown
+    for html in (hidden, shown):
+        assert html.count("<a ") == html.count("</a>") == 1
+        assert "BONELEARNGAP" not in html and '"https://example.org/wiki/<' not in html
+
+
+def test_cloze_gap_cannot_smuggle_a_javascript_link():
+    for front in ("[x]({{c1::javascript:alert(1)}})", "[x](javascript{{c1:::}}alert(1))"):
+        for reveal in (False, True):
+            html = str(answers.cloze_html(front, reveal=reveal))
+            assert "javascript:" not in html, html
+
+
+def test_cloze_parser_is_the_validation_one():
+    # A malformed deletion (not publishable) stays as text instead of becoming a gap.
+    html = str(answers.cloze_html("Broken {{c1::}} and {{c1::ok}}", reveal=True))
+    assert "{{c1::}}" in html and '<mark class="cloze-answer">ok</mark>' in html
+    assert answers.cloze_expected("{{c1::Prostate}} and {{c2::breast}}") == [
+        "Prostate breast",
+        "Prostate, breast",
+    ]
+
+
+# --- feedback and allowed grades (pure) -----------------------------------------------------
+
+
+def test_right_choice_allows_hard_good_easy_and_suggests_good():
+    feedback = answers.answer_feedback(
+        kind=CardKind.MCQ, choices=[(1, True), (2, False)], picked=[1]
+    )
+    assert feedback == answers.Feedback(right=True, suggested=3, allowed=frozenset({2, 3, 4}))
+
+
+@pytest.mark.parametrize("picked", [[2], [], [1, 2]])
+def test_wrong_or_missing_choice_allows_only_again(picked):
+    feedback = answers.answer_feedback(
+        kind=CardKind.MULTI_SELECT, choices=[(1, True), (2, False)], picked=picked
+    )
+    assert feedback == answers.Feedback(right=False, suggested=1, allowed=frozenset({1}))
+
+
+def test_cloze_feedback_uses_the_typed_answer():
+    front = "Breast metastases are mostly {{c1::osteolytic}}."
+    right = answers.answer_feedback(kind=CardKind.CLOZE, front=front, typed="Osteolytic.")
+    wrong = answers.answer_feedback(kind=CardKind.CLOZE, front=front, typed="sclerotic")
+    blank = answers.answer_feedback(kind=CardKind.CLOZE, front=front, typed="")
+    assert (right.right, wrong.right, blank.right) == (True, False, False)
+    assert right.allowed == answers.RIGHT_GRADES and wrong.allowed == answers.WRONG_GRADES
+
+
+def test_basic_card_has_no_verdict_and_allows_every_grade():
+    feedback = answers.answer_feedback(kind=CardKind.BASIC)
+    assert feedback == answers.Feedback(right=None, suggested=3, allowed=frozenset({1, 2, 3, 4}))
+    assert not answers.needs_check(CardKind.BASIC)
+    assert all(
+        answers.needs_check(kind)
+        for kind in (CardKind.MCQ, CardKind.TRUE_FALSE, CardKind.MULTI_SELECT, CardKind.CLOZE)
+    )
+
+
+@pytest.mark.parametrize(
+    ("right", "rating", "refused"),
+    [
+        (True, 1, True),
+        (True, 2, False),
+        (True, 3, False),
+        (True, 4, False),
+        (False, 1, False),
+        (False, 2, True),
+        (False, 3, True),
+        (False, 4, True),
+        (None, 1, False),
+        (None, 4, False),
+    ],
+)
+def test_grade_refusal_follows_the_verdict(right, rating, refused):
+    assert bool(answers.grade_refusal(right=right, rating=rating)) is refused

@@ -107,13 +107,40 @@ def test_module_statistics_mean_sd_pass_rate_and_kr20(quiz):
     assert row.alpha == pytest.approx(statistics.cronbach_alpha(MATRIX))
 
 
-def test_kr20_counts_first_attempts_only(quiz):
+def test_every_item_figure_counts_each_learners_first_attempt_only(quiz):
     module, cards, attempts = quiz
+    # The weakest learner retakes the quiz and gets everything right, choosing only the keys; the
+    # retake would raise facility to 4/6, make the discrimination of card 1 negative and shrink
+    # the distractor shares if it counted.
     again = [(card, 1.0, [card.choices.order_by("position")[0].pk]) for card in cards]
     submit_attempt(user=attempts[4].user, module=module, answers=again, number=2)
     (row,) = [r for r in analytics.module_table() if r.module == module]
     assert (row.attempts, row.learners, row.first_attempts) == (6, 5, 5)
     assert row.alpha == pytest.approx(KR20)
+    rows = {row.card: row for row in analytics.card_table()}
+    assert [rows[c].answers for c in cards] == [5, 5, 5]
+    assert [rows[c].facility for c in cards] == pytest.approx([0.6, 0.6, 0.4])
+    assert [rows[c].discrimination for c in cards] == pytest.approx([1.0, 0.0, 1.0])
+    shares = [(share.chosen, share.share) for share in rows[cards[0]].choices]
+    assert shares == [(3, 0.6), (1, 0.2), (1, 0.2), (0, 0.0)]
+
+
+def test_first_attempt_is_the_first_submitted_one(quiz):
+    module, cards, attempts = quiz
+    # Attempt 1 of the best learner was removed by an administrator: attempt 2 is their first.
+    learner = attempts[0].user
+    attempts[0].delete()
+    wrong = [(card, 0.0, [card.choices.order_by("position")[1].pk]) for card in cards]
+    submit_attempt(user=learner, module=module, answers=wrong, number=2)
+    submit_attempt(user=learner, module=module, answers=wrong[:1], number=3)
+    rows = {row.card: row for row in analytics.card_table()}
+    # Columns now 0,1,1,0,0 / 0,1,0,1,0 / 0,0,1,0,0.
+    assert [rows[c].facility for c in cards] == pytest.approx([0.4, 0.4, 0.2])
+    (row,) = [r for r in analytics.module_table() if r.module == module]
+    assert row.first_attempts == 5
+    assert row.alpha == pytest.approx(
+        statistics.cronbach_alpha([[0, 0, 0], [1, 1, 0], [1, 0, 1], [0, 1, 0], [0, 0, 0]])
+    )
 
 
 def test_card_reviews_lapse_rate_difficulty_and_leeches(student, other_student):
@@ -209,7 +236,9 @@ def _grow(n_learners: int, n_cards: int):
     ("build", "budget"),
     [
         (lambda: analytics.topic_matrix(now=NOW), 7),
-        (lambda: analytics.card_table(), 6),
+        (lambda: analytics.card_table(), 5),
+        (lambda: analytics.card_page(), 6),
+        (lambda: analytics.card_page(order="reviews", page=2, page_size=2), 6),
         (lambda: analytics.module_table(), 3),
         (lambda: list(analytics.learner_topic_cells(now=NOW)), 4),
     ],

@@ -7,7 +7,14 @@ import pytest
 from quizzes import scheduling
 from quizzes.models import CardStatus, LearnerSettings, MemoryStage, MemoryState
 from quizzes.selectors.lessons import topics_for_home
-from quizzes.selectors.review import grade_options, review_screen
+from quizzes.selectors.review import (
+    card_withdrawn,
+    grade_options,
+    review_screen,
+    review_topic,
+    shown_state,
+    suspended_cards,
+)
 from quizzes.services.lessons import topic_open
 from quizzes.services.review import review_record
 
@@ -248,3 +255,111 @@ def test_home_counts_in_one_query(student, size, django_assert_num_queries):
     counted = rows[topic.pk]
     assert (counted.new_cards, counted.learning_cards, counted.due_cards) == (size - 2, 1, 1)
     assert (rows[other_topic.pk].new_cards, rows[other_topic.pk].due_cards) == (0, 0)
+
+
+# --- one topic's review session -------------------------------------------------------------
+
+
+def test_topic_session_shows_only_that_topics_cards_in_the_usual_order(student):
+    settings = learner_settings(student)
+    mine, other = LessonFactory(), LessonFactory()
+    new_cards = [CardFactory(lesson=mine, position=i) for i in range(2)]
+    for card in new_cards:
+        MemoryStateFactory(user=student, card=card, unlocked_at=NOW)
+    shaky = in_review(student, stability=2.0, days_since=3, overdue=timedelta(hours=1), lesson=mine)
+    elsewhere = in_review(
+        student, stability=1.0, days_since=9, overdue=timedelta(days=1), lesson=other
+    )
+    MemoryStateFactory(user=student, card=CardFactory(lesson=other), unlocked_at=NOW)
+    topic_id = mine.topic_id
+    screen = review_screen(user=student, now=NOW, learner_settings=settings, topic_id=topic_id)
+    assert (screen.new, screen.learning, screen.review) == (2, 0, 1)
+    assert screen.state.card_id == shaky.card_id  # due reviews before new cards, as always
+    whole = review_screen(user=student, now=NOW, learner_settings=settings)
+    assert (whole.new, whole.review) == (3, 2) and whole.state.card_id == elsewhere.card_id
+    order = []
+    for step in range(5):
+        screen = review_screen(user=student, now=NOW, learner_settings=settings, topic_id=topic_id)
+        if screen.state is None:
+            break
+        order.append(screen.state.card_id)
+        # Answered Easy, so each card leaves today's queue.
+        review_record(
+            user=student,
+            card=screen.state.card,
+            rating=4,
+            now=NOW,
+            token=f"t{step}",
+            expected_version=screen.state.version,
+        )
+    assert order == [shaky.card_id, new_cards[0].pk, new_cards[1].pk]
+
+
+def test_topic_session_still_counts_the_whole_days_limits(student):
+    settings = learner_settings(student, new_cards_per_day=2)
+    first, second = LessonFactory(), LessonFactory()
+    for lesson in (first, second):
+        for _ in range(2):
+            MemoryStateFactory(user=student, card=CardFactory(lesson=lesson), unlocked_at=NOW)
+    for step in range(2):  # the day's two new cards, both from the first topic
+        screen = review_screen(user=student, now=NOW, learner_settings=settings)
+        review_record(
+            user=student,
+            card=screen.state.card,
+            rating=4,
+            now=NOW,
+            token=f"n{step}",
+            expected_version=screen.state.version,
+        )
+    screen = review_screen(
+        user=student, now=NOW, learner_settings=settings, topic_id=second.topic_id
+    )
+    assert screen.state is None and screen.new == 0 and screen.new_waiting == 2
+    assert review_topic(slug=second.topic.slug).pk == second.topic_id
+    assert review_topic(slug="no-such-topic") is None
+
+
+# --- shown cards, withdrawn cards, suspended cards ------------------------------------------
+
+
+def test_shown_state_is_only_for_the_learners_published_cards(student, other_student):
+    state = MemoryStateFactory(user=student, unlocked_at=NOW)
+    assert shown_state(user=student, card_id=state.card_id) == state
+    assert shown_state(user=other_student, card_id=state.card_id) is None
+    assert not card_withdrawn(user=student, card_id=state.card_id)
+    for status in (CardStatus.DRAFT, CardStatus.ARCHIVED):
+        state.card.status = status
+        state.card.save()
+        assert shown_state(user=student, card_id=state.card_id) is None
+        assert card_withdrawn(user=student, card_id=state.card_id)
+        assert not card_withdrawn(user=other_student, card_id=state.card_id)
+
+
+def test_suspended_cards_lists_the_learners_own_leeches_first(student, other_student):
+    lesson = LessonFactory()
+    plain = MemoryStateFactory(
+        user=student, card=CardFactory(lesson=lesson, position=1), suspended=True
+    )
+    leech = MemoryStateFactory(
+        user=student,
+        card=CardFactory(lesson=lesson, position=2),
+        suspended=True,
+        is_leech=True,
+        lapses=8,
+    )
+    MemoryStateFactory(user=student, card=CardFactory(lesson=lesson))  # not suspended
+    MemoryStateFactory(user=student, card=CardFactory(status=CardStatus.ARCHIVED), suspended=True)
+    MemoryStateFactory(user=other_student, card=plain.card, suspended=True)
+    assert list(suspended_cards(user=student)) == [leech, plain]
+    assert list(suspended_cards(user=other_student)) == [
+        MemoryState.objects.get(user=other_student)
+    ]
+
+
+def test_grade_options_can_be_limited_to_the_allowed_grades(student):
+    state = MemoryStateFactory(user=student, unlocked_at=NOW)
+    settings = LearnerSettings(user=student)
+    right = grade_options(state, now=NOW, learner_settings=settings, allowed={2, 3, 4})
+    wrong = grade_options(state, now=NOW, learner_settings=settings, allowed={1})
+    assert [option.name for option in right] == ["Hard", "Good", "Easy"]
+    assert [(option.name, option.interval) for option in wrong] == [("Again", "1m")]

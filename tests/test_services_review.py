@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.core import signing
+from django.db import connections
 
 from quizzes.models import (
     LearnerSettings,
@@ -17,14 +20,19 @@ from quizzes.services.review import (
     StaleAnswer,
     card_bury,
     card_suspend,
+    card_unsuspend,
     review_record,
     review_undo,
     settings_for,
+    settings_save,
     token_issue,
     token_read,
+    verdict_issue,
+    verdict_read,
 )
 
-from .factories import CardFactory, MemoryStateFactory
+from .factories import CardFactory, MemoryStateFactory, UserFactory
+from .test_concurrency import concurrent_database  # noqa: F401 - the fixture, on a database file
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 FIELDS = (
@@ -279,3 +287,121 @@ def test_bury_until_the_learners_next_day(state):
     with pytest.raises(StaleAnswer):
         card_suspend(user=state.user, token=shown)  # the same screen again
     assert not MemoryState.objects.get().suspended
+
+
+# --- verdicts of the check step -------------------------------------------------------------
+
+
+def test_verdict_reads_back_only_for_the_showing_it_was_issued_for(state, other_student):
+    shown = token_read(token_issue(user=state.user, state=state, now=NOW))
+    right, wrong = verdict_issue(token=shown, right=True), verdict_issue(token=shown, right=False)
+    assert verdict_read(right, token=shown) is True
+    assert verdict_read(wrong, token=shown) is False
+    # Another showing of the same card (another tab, another one-time token): not valid there.
+    again = token_read(token_issue(user=state.user, state=state, now=NOW))
+    other_card = MemoryStateFactory(user=state.user, unlocked_at=NOW)
+    elsewhere = token_read(token_issue(user=state.user, state=other_card, now=NOW))
+    theirs = MemoryStateFactory(user=other_student, card=state.card, unlocked_at=NOW)
+    someone_else = token_read(token_issue(user=other_student, state=theirs, now=NOW))
+    forged = signing.dumps(
+        [shown.user_id, shown.card_id, shown.version, "x" * 64, True], salt="bonelearn.review.card"
+    )
+    for token, verdict in [
+        (again, right),
+        (elsewhere, right),
+        (someone_else, right),
+        (shown, forged),
+        (shown, right[:-2] + "xx"),
+        (shown, "garbage"),
+    ]:
+        with pytest.raises(signing.BadSignature):
+            verdict_read(verdict, token=token)
+
+
+# --- restoring suspended cards --------------------------------------------------------------
+
+
+def test_unsuspend_puts_the_card_back_and_makes_old_screens_stale(state):
+    shown = token_read(token_issue(user=state.user, state=state, now=NOW))
+    card_suspend(user=state.user, token=shown)
+    suspended = MemoryState.objects.get()
+    before = fields(state)
+    restored = card_unsuspend(user=state.user, card_id=state.card_id)
+    assert restored.suspended is False and restored.version == suspended.version + 1
+    assert {**before, "suspended": False} == fields(state)
+    # Restoring again changes nothing (a double click).
+    assert card_unsuspend(user=state.user, card_id=state.card_id).version == restored.version
+
+
+def test_unsuspend_of_another_learners_card_is_not_found(state, other_student):
+    MemoryState.objects.filter(pk=state.pk).update(suspended=True)
+    with pytest.raises(MemoryState.DoesNotExist):
+        card_unsuspend(user=other_student, card_id=state.card_id)
+    assert MemoryState.objects.get().suspended
+
+
+def test_a_restored_leech_keeps_its_flag_and_lapses_go_on_counting(state):
+    MemoryState.objects.filter(pk=state.pk).update(
+        stage=MemoryStage.REVIEW,
+        stability=3.0,
+        difficulty=7.0,
+        due=NOW,
+        last_review=NOW - timedelta(days=3),
+        lapses=7,
+        reps=30,
+    )
+    assert answer(state, 1, NOW).became_leech
+    restored = card_unsuspend(user=state.user, card_id=state.card_id)
+    assert restored.is_leech and not restored.suspended and restored.lapses == 8
+    # Relearn it, let it lapse again: counted, still flagged, not suspended a second time.
+    state.refresh_from_db()
+    answer(state, 4, state.due + timedelta(minutes=1))
+    state.refresh_from_db()
+    assert state.stage == MemoryStage.REVIEW
+    outcome = answer(state, 1, state.due + timedelta(hours=1))
+    state.refresh_from_db()
+    assert not outcome.became_leech
+    assert state.lapses == 9 and state.is_leech and not state.suspended
+
+
+# --- settings -------------------------------------------------------------------------------
+
+
+def test_settings_save_creates_then_updates_one_row(student):
+    settings_save(user=student, values={"new_cards_per_day": 7, "time_zone": "Europe/Paris"})
+    saved = settings_save(user=student, values={"new_cards_per_day": 9, "fsrs_parameters": [1]})
+    assert LearnerSettings.objects.filter(user=student).count() == 1
+    assert (saved.new_cards_per_day, saved.time_zone, saved.fsrs_parameters) == (
+        9,
+        "Europe/Paris",
+        None,  # not a learner's setting: left alone
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("concurrent_database")
+def test_simultaneous_first_saves_of_the_settings_all_succeed():
+    user = UserFactory()
+    barrier = threading.Barrier(8)
+    results: list[str] = []
+    lock = threading.Lock()
+
+    def worker(hour: int) -> None:
+        try:
+            barrier.wait()
+            settings_save(user=user, values={"day_start_hour": hour})
+            outcome = "saved"
+        except Exception as error:  # recorded, so the assertion shows what went wrong
+            outcome = f"error: {error!r}"
+        finally:
+            connections.close_all()
+        with lock:
+            results.append(outcome)
+
+    threads = [threading.Thread(target=worker, args=(hour,)) for hour in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert results == ["saved"] * 8
+    assert LearnerSettings.objects.filter(user=user).count() == 1

@@ -24,18 +24,21 @@ from quizzes.models import (
     ReviewSource,
 )
 from quizzes.selectors.review import review_screen
-from quizzes.services.review import settings_or_defaults
+from quizzes.services.review import review_record, settings_or_defaults
 from quizzes.services.training import (
+    CLOSED_MESSAGE,
     AlreadyAnswered,
     AttemptFinished,
     InvalidAnswer,
     ModuleClosed,
     NoAttemptsLeft,
     NotAssigned,
+    QuestionChanged,
     TimeUp,
     answer_save,
     attempt_start,
     attempt_submit,
+    attempts_expire,
     learners_create,
 )
 from quizzes.training_forms import check_learners_against_accounts, parse_learner_csv
@@ -349,6 +352,135 @@ def test_module_without_time_limit_has_no_deadline(pool, student):
     )
 
 
+# --- The module closing ----------------------------------------------------------------------
+
+
+def test_deadline_is_capped_at_the_module_closing(module, student):
+    module.available_until = NOW + timedelta(minutes=10)
+    module.save()
+    attempt = attempt_start(user=student, module=module, now=NOW)
+    assert attempt.deadline == NOW + timedelta(minutes=10)  # not the 20-minute limit
+
+
+def test_module_closing_sets_the_deadline_without_a_time_limit(pool, student):
+    module = make_module(
+        cards=pool, questions_per_attempt=2, available_until=NOW + timedelta(days=1)
+    )
+    assign_module(module, user=student)
+    assert attempt_start(user=student, module=module, now=NOW).deadline == NOW + timedelta(days=1)
+
+
+def test_deadline_is_the_time_limit_when_the_module_closes_later(module, student):
+    module.available_until = NOW + timedelta(days=1)
+    module.save()
+    attempt = attempt_start(user=student, module=module, now=NOW)
+    assert attempt.deadline == NOW + timedelta(minutes=20)
+
+
+def test_answer_after_the_module_closed_is_refused_and_the_attempt_graded(pool, student):
+    closes = NOW + timedelta(hours=2)
+    module = make_module(cards=pool, questions_per_attempt=4, available_until=closes)
+    assign_module(module, user=student)
+    attempt = attempt_start(user=student, module=module, now=NOW)
+    first, second, *_ = questions_of(attempt)
+    answer_save(
+        attempt=attempt, question=first, now=closes - timedelta(seconds=1), **right_answer(first)
+    )
+    with pytest.raises(TimeUp, match="module has closed") as refused:
+        answer_save(attempt=attempt, question=second, now=closes, **right_answer(second))
+    assert refused.value.status == 409
+    assert str(refused.value) == CLOSED_MESSAGE
+    attempt.refresh_from_db()
+    assert attempt.submitted_at == closes
+    assert attempt.score == Decimal("25.00")  # only what was saved before it closed
+    assert AttemptQuestion.objects.get(pk=second.pk).response is None
+
+
+def test_module_closed_early_mid_attempt_stops_answers(module, student):
+    attempt = attempt_start(user=student, module=module, now=NOW)  # deadline NOW + 20 min
+    module.available_until = NOW + timedelta(minutes=5)  # the instructor closes it early
+    module.save()
+    attempt.refresh_from_db()
+    question = questions_of(attempt)[0]
+    with pytest.raises(TimeUp, match="module has closed"):
+        answer_save(
+            attempt=attempt,
+            question=question,
+            now=NOW + timedelta(minutes=6),
+            **right_answer(question),
+        )
+    attempt.refresh_from_db()
+    assert attempt.submitted_at == NOW + timedelta(minutes=5)
+
+
+def test_submit_after_the_module_closed_is_stamped_at_the_closing(pool, student):
+    closes = NOW + timedelta(hours=1)
+    module = make_module(cards=pool, questions_per_attempt=2, available_until=closes)
+    assign_module(module, user=student)
+    attempt = attempt_start(user=student, module=module, now=NOW)
+    graded = attempt_submit(attempt=attempt, now=closes + timedelta(days=2))
+    assert graded.submitted_at == closes
+
+
+def test_attempts_expire_grades_only_attempts_whose_time_is_up(pool, student):
+    timed = make_module(cards=pool, questions_per_attempt=2, time_limit_minutes=10)
+    closing = make_module(cards=pool, questions_per_attempt=2)
+    running = make_module(cards=pool, questions_per_attempt=2, time_limit_minutes=60)
+    for module in (timed, closing, running):
+        assign_module(module, user=student)
+    first = attempt_start(user=student, module=timed, now=NOW)
+    second = attempt_start(user=student, module=closing, now=NOW)
+    third = attempt_start(user=student, module=running, now=NOW)
+    closing.available_until = NOW + timedelta(minutes=15)
+    closing.save()
+    assert attempts_expire(user=student, now=NOW + timedelta(minutes=30)) == 2
+    for attempt, submitted in [
+        (first, NOW + timedelta(minutes=10)),
+        (second, NOW + timedelta(minutes=15)),
+        (third, None),
+    ]:
+        attempt.refresh_from_db()
+        assert attempt.submitted_at == submitted
+    assert attempts_expire(user=student, now=NOW + timedelta(minutes=30)) == 0
+
+
+# --- A card changed after it was drawn -------------------------------------------------------
+
+
+def test_card_changed_to_another_kind_earns_zero_and_submit_still_grades(module, student):
+    attempt = attempt_start(user=student, module=module, now=NOW)
+    answer_all(attempt)
+    changed = next(q for q in questions_of(attempt) if q.card.kind == CardKind.MCQ)
+    changed.card.kind = CardKind.BASIC  # the instructor turned it into a plain flashcard
+    changed.card.save()
+    graded = attempt_submit(attempt=attempt, now=NOW)
+    assert graded.score == Decimal("75.00")
+    assert AttemptQuestion.objects.get(pk=changed.pk).fraction == 0
+    # Not the learner's mistake: it is not sent to her review.
+    assert not ReviewLog.objects.filter(card=changed.card).exists()
+
+
+def test_card_changed_between_choice_kinds_is_not_graded_as_drawn(module, student):
+    attempt = attempt_start(user=student, module=module, now=NOW)
+    answer_all(attempt)
+    changed = next(q for q in questions_of(attempt) if q.card.kind == CardKind.MCQ)
+    changed.card.kind = CardKind.MULTI_SELECT
+    changed.card.save()
+    attempt_submit(attempt=attempt, now=NOW)
+    assert AttemptQuestion.objects.get(pk=changed.pk).fraction == 0
+
+
+def test_answer_to_a_changed_question_is_refused(module, student):
+    attempt = attempt_start(user=student, module=module, now=NOW)
+    question = next(q for q in questions_of(attempt) if q.card.kind == CardKind.CLOZE)
+    question.card.kind = CardKind.BASIC
+    question.card.save()
+    with pytest.raises(QuestionChanged) as refused:
+        answer_save(attempt=attempt, question=question, now=NOW, typed="night")
+    assert refused.value.status == 409
+    assert AttemptQuestion.objects.get(pk=question.pk).response is None
+
+
 # --- Submitting ------------------------------------------------------------------------------
 
 
@@ -474,6 +606,56 @@ def test_quiz_mistake_on_a_card_already_in_review_sends_it_back_to_relearning(mo
     assert state.due < NOW + timedelta(days=1)
 
 
+@pytest.mark.parametrize("wrong", [2, 8])
+def test_submit_query_count_does_not_grow_with_wrong_questions(
+    student, wrong, django_assert_max_num_queries
+):
+    module = make_module(cards=make_quiz_pool() + make_quiz_pool(), questions_per_attempt=wrong)
+    assign_module(module, user=student)
+    attempt = attempt_start(user=student, module=module, now=NOW)
+    # savepoint, claim, attempt, questions, choices, fractions, score, settings, logged tokens,
+    # new states, locked states, logs, states, release: 14 however many are wrong.
+    with django_assert_max_num_queries(14):
+        attempt_submit(attempt=attempt, now=NOW)
+    assert ReviewLog.objects.filter(user=student).count() == wrong
+
+
+def test_quiz_mistakes_move_memory_exactly_as_a_single_review_would(module, student, other_student):
+    """The batched mistakes write the same log and memory as review_record does for one answer."""
+    attempt = attempt_start(user=student, module=module, now=NOW)
+    question = questions_of(attempt)[0]
+    before = {
+        "stage": MemoryStage.REVIEW,
+        "stability": 30,
+        "difficulty": 5,
+        "due": NOW + timedelta(days=20),
+        "last_review": NOW - timedelta(days=10),
+        "reps": 4,
+        "lapses": 7,  # the next lapse makes it a leech
+        "unlocked_at": NOW - timedelta(days=30),
+    }
+    MemoryState.objects.create(user=student, card=question.card, **before)
+    MemoryState.objects.create(user=other_student, card=question.card, **before)
+    answer_save(attempt=attempt, question=question, now=NOW, **wrong_answer(question))
+    attempt_submit(attempt=attempt, now=NOW)
+    single = review_record(
+        user=other_student,
+        card=question.card,
+        rating=1,
+        now=NOW,
+        token="single",
+        source=ReviewSource.QUIZ,
+    )
+    batched = ReviewLog.objects.get(user=student, card=question.card)
+    fields = ["rating", "source", "state_before", "state_after", "interval_seconds"]
+    assert [getattr(batched, f) for f in fields] == [getattr(single.log, f) for f in fields]
+    mine = MemoryState.objects.get(user=student, card=question.card)
+    theirs = MemoryState.objects.get(user=other_student, card=question.card)
+    compared = ["stage", "step", "due", "reps", "lapses", "is_leech", "suspended", "version"]
+    assert [getattr(mine, f) for f in compared] == [getattr(theirs, f) for f in compared]
+    assert mine.is_leech and mine.lapses == 8
+
+
 # --- Learner upload --------------------------------------------------------------------------
 
 
@@ -497,7 +679,7 @@ def test_learner_sheet_reports_every_row_problem(db):
     assert errors[3] == ["Username is empty."]
     assert "appears twice" in errors[4][0]
     assert "not an email" in errors[5][0]
-    assert "already exists" in errors[6][0]
+    assert "already exists with a different email" in errors[6][0]
     assert "grants staff permissions" in errors[7][0]
     assert errors[8] == ["Group is empty."]
     assert "Username may only hold" in errors[9][0]
@@ -538,6 +720,29 @@ def test_learners_create_makes_accounts_and_groups(db):
     assert not nia.is_staff
     assert list(nia.groups.values_list("name", flat=True)) == ["Ward 5 nurses"]
     assert get_user_model().objects.get(username="tom").groups.get().name == "Ward 6 nurses"
+
+
+def test_learners_create_adds_existing_accounts_to_the_group(db):
+    from django.contrib.auth import get_user_model
+
+    nia = UserFactory(username="nia", first_name="Nia", last_name="Okafor", email="nia@example.org")
+    nia.groups.add(Group.objects.create(name="Ward 5 nurses"))
+    sheet = check_learners_against_accounts(
+        parse_learner_csv(
+            "username,name,email,group\nnia,Nia O.,,Ward 5 nurses\nnia2,Nia Two,,Ward 5 nurses\n"
+        )
+    )
+    assert not sheet.has_errors
+    assert sheet.rows[0].existing and not sheet.rows[1].existing
+    assert "Already in this group" in " ".join(sheet.rows[0].notes)
+    assert "keeps its name “Nia Okafor”" in " ".join(sheet.rows[0].notes)
+    created = learners_create(rows=sheet.rows)
+    assert (created.users, created.added) == (1, 1)
+    assert [user.username for user in created.new_accounts] == ["nia2"]
+    nia.refresh_from_db()
+    assert (nia.first_name, nia.last_name, nia.email) == ("Nia", "Okafor", "nia@example.org")
+    assert nia.groups.count() == 1
+    assert get_user_model().objects.get(username="nia2").groups.get().name == "Ward 5 nurses"
 
 
 # --- Demo command ----------------------------------------------------------------------------

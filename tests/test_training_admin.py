@@ -193,7 +193,8 @@ def test_upload_preview_writes_nothing_then_confirm_creates(instructor_client):
     )
     assert carried == GOOD
     response = instructor_client.post(reverse(UPLOAD_URL), {"content": carried, "confirm": "1"})
-    assert response.status_code == 302
+    assert response.status_code == 200
+    assert "2 new accounts" in response.content.decode()
     nia = get_user_model().objects.get(username="nia")
     assert nia.groups.get().name == "Ward 5 nurses"
     assert not nia.has_usable_password()
@@ -257,3 +258,105 @@ def test_upload_page_and_changelist_link(instructor_client):
     html = instructor_client.get(reverse("admin:quizzes_assignment_changelist")).content.decode()
     assert reverse(UPLOAD_URL) in html
     assert reverse("admin:quizzes_completion_report") in html
+
+
+def confirm(client, text):
+    return client.post(reverse(UPLOAD_URL), {"content": text, "confirm": "1"})
+
+
+def set_password_links(html: str) -> dict[str, str]:
+    """username → link, from the confirmation page's table."""
+    rows = re.findall(
+        r"<tr><td>([^<]+)</td>.*?<input type=\"text\" readonly value=\"([^\"]+)\"", html, re.S
+    )
+    return {username: html_module.unescape(url) for username, url in rows}
+
+
+def test_upload_adds_an_existing_account_to_the_group_and_leaves_it_as_it_is(instructor_client):
+    nia = UserFactory(username="nia", first_name="Nia", last_name="Okafor-Smith")
+    nia.set_password("her own password 1")
+    nia.save()
+    Group.objects.create(name="Ward 6 nurses").user_set.add(nia)
+    text = GOOD.replace("nia@example.org", "NIA@example.org")  # email case does not matter
+    users = get_user_model().objects.count()
+
+    preview = upload(instructor_client, text)
+    html = preview.content.decode()
+    assert preview.status_code == 200
+    assert "Existing: added to group" in html
+    assert "The account keeps its name “Nia Okafor-Smith”" in html
+    assert "Create 1 account and add 1 existing" in html
+
+    response = confirm(instructor_client, text)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "1 new account, 1 existing account added" in html
+    nia.refresh_from_db()
+    assert set(nia.groups.values_list("name", flat=True)) == {"Ward 5 nurses", "Ward 6 nurses"}
+    assert (nia.first_name, nia.last_name, nia.email) == ("Nia", "Okafor-Smith", "nia@example.org")
+    assert nia.check_password("her own password 1")  # her password is untouched
+    assert get_user_model().objects.count() == users + 1
+    # Links go to new accounts only: an existing account can never be taken over this way.
+    assert set(set_password_links(html)) == {"tom"}
+
+
+def test_upload_existing_username_with_another_email_is_an_error(instructor_client):
+    UserFactory(username="nia", email="someone.else@example.org")
+    response = upload(instructor_client, GOOD)
+    assert response.status_code == 400
+    assert "already exists with a different email" in response.content.decode()
+    assert confirm(instructor_client, GOOD).status_code == 400
+    assert not get_user_model().objects.filter(username="tom").exists()
+    assert not Group.objects.filter(name__startswith="Ward").exists()
+
+
+def test_new_learner_sets_her_password_with_the_link_and_logs_in(instructor_client):
+    from django.test import Client
+
+    response = confirm(instructor_client, GOOD)
+    html = response.content.decode()
+    links = set_password_links(html)
+    assert set(links) == {"nia", "tom"}
+    assert 'download="set-password-links.csv"' in html and "data:text/csv" in html
+
+    browser = Client()  # the nurse, not logged in
+    link = links["tom"]
+    assert link.startswith("http://testserver/accounts/reset/")
+    first = browser.get(link)
+    assert first.status_code == 302  # Django swaps the token for a session key
+    page = browser.get(first["Location"])
+    assert page.status_code == 200
+    assert "Set your password" in page.content.decode()
+    password = "Femur-and-tibia-2026"
+    done = browser.post(first["Location"], {"new_password1": password, "new_password2": password})
+    assert done.status_code == 302
+    assert done["Location"] == reverse("password_reset_complete")
+    assert "Your password is set" in browser.get(done["Location"]).content.decode()
+
+    login = browser.post(reverse("login"), {"username": "tom", "password": password})
+    assert login.status_code == 302
+    assert browser.get(reverse("quizzes:training")).status_code == 200
+
+    # The link worked once.
+    again = Client().get(link)
+    assert again.status_code == 200
+    assert "This link is no longer valid" in again.content.decode()
+
+
+def test_an_invalid_set_password_link_says_so(client, db):
+    nurse = UserFactory(username="nurse")
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    uid = urlsafe_base64_encode(force_bytes(nurse.pk))
+    for url in [f"/accounts/reset/{uid}/bad-token/", "/accounts/reset/zzzz/bad-token/"]:
+        response = client.get(url)
+        assert response.status_code == 200
+        assert "This link is no longer valid" in response.content.decode()
+    response = client.post(
+        f"/accounts/reset/{uid}/set-password/",
+        {"new_password1": "Femur-and-tibia-2026", "new_password2": "Femur-and-tibia-2026"},
+    )
+    assert "This link is no longer valid" in response.content.decode()
+    nurse.refresh_from_db()
+    assert not nurse.check_password("Femur-and-tibia-2026")

@@ -163,6 +163,18 @@ def test_report_page_shows_rows_and_filters(instructor_client, ward):
 def test_report_bad_filter_is_400(instructor_client, ward):
     response = instructor_client.get(reverse(REPORT), {"module": "999999"})
     assert response.status_code == 400
+    html = response.content.decode()
+    assert "The filter is not valid" in html
+    assert "Ada Nurse" not in html  # nothing of the unfiltered report leaks out
+
+
+@pytest.mark.parametrize("query", [{"module": "zzz"}, {"group": "-1"}, {"module": "999999"}])
+def test_report_csv_with_a_bad_filter_is_400_not_everything(instructor_client, ward, query):
+    response = instructor_client.get(reverse(REPORT), {**query, "format": "csv"})
+    assert response.status_code == 400
+    assert not response["Content-Type"].startswith("text/csv")
+    assert "The filter is not valid" in response.content.decode()
+    assert "Ada Nurse" not in response.content.decode()
 
 
 def test_report_csv_export(instructor_client, ward):

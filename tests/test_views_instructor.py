@@ -12,6 +12,8 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from quizzes.models import MemoryStage
+from quizzes.spreadsheets import csv_cell
+from quizzes.templatetags.statistics_tags import plain_text
 
 from .factories import (
     CardFactory,
@@ -117,7 +119,15 @@ def test_group_filter_limits_the_cohort(instructor_client, cohort):
 
 
 @pytest.mark.parametrize(
-    "query", [{"group": "999999"}, {"group": "abc"}, {"page": "x"}, {"page": "0"}]
+    "query",
+    [
+        {"group": "999999"},
+        {"group": "abc"},
+        {"page": "x"},
+        {"page": "0"},
+        {"cards_page": "x"},
+        {"sort": "password"},
+    ],
 )
 def test_bad_filter_gives_400_with_a_message(instructor_client, cohort, query):
     response = get(instructor_client, data=query)
@@ -131,8 +141,14 @@ def test_htmx_request_gets_only_the_tables(instructor_client, cohort):
     assert response.status_code == 200
     content = response.content.decode()
     assert content.lstrip().startswith('<div id="dashboard-tables"')
-    assert "<html" not in content and "<form" not in content
+    assert "<html" not in content and 'class="panel filter-form"' not in content
     assert "alice" in content and "bob" not in content
+
+
+def test_htmx_history_restore_gets_the_whole_page(instructor_client, cohort):
+    extra = {"HTTP_HX_REQUEST": "true", "HTTP_HX_HISTORY_RESTORE_REQUEST": "true"}
+    content = get(instructor_client, data={"cards_page": 1}, **extra).content.decode()
+    assert "<html" in content and 'class="panel filter-form"' in content
 
 
 def test_htmx_bad_filter_gives_the_message_fragment(instructor_client):
@@ -144,7 +160,8 @@ def test_htmx_bad_filter_gives_the_message_fragment(instructor_client):
 
 def read_csv(response) -> list[list[str]]:
     assert response["Content-Type"].startswith("text/csv")
-    return list(csv.reader(io.StringIO(response.content.decode())))
+    assert response.streaming  # rows are written as they are computed
+    return list(csv.reader(io.StringIO(response.getvalue().decode())))
 
 
 def test_csv_exports(instructor_client, cohort):
@@ -161,6 +178,32 @@ def test_csv_exports(instructor_client, cohort):
     filtered = get(instructor_client, "/instructor/export/topics.csv", data={"group": group.pk})
     assert 'filename="bonelearn-topics-ward-7.csv"' in filtered["Content-Disposition"]
     assert {row[0] for row in read_csv(filtered)[1:]} == {"alice"}
+
+
+@pytest.mark.parametrize(
+    ("value", "cell"),
+    [
+        ("=SUM(A1)", "'=SUM(A1)"),
+        ("+1", "'+1"),
+        ("-1", "'-1"),
+        ("@cmd", "'@cmd"),
+        ("\tx", "'\tx"),
+        ("\rx", "'\rx"),
+        ("plain", "plain"),
+        (-3, -3),  # a negative number is data, not a formula
+        (0.5, 0.5),
+        (None, ""),
+    ],
+)
+def test_csv_cell_escapes_formulas_only(value, cell):
+    assert csv_cell(value) == cell
+
+
+def test_plain_text_renders_markdown_then_strips_it():
+    assert plain_text("Pain is **most often** in the *spine*") == "Pain is most often in the spine"
+    assert plain_text("Bone {{c1::pain::symptom}} & {{c2::fracture}}") == "Bone [pain] & [fracture]"
+    assert plain_text("<script>alert(1)</script>Hi") == "Hi"
+    assert plain_text(None) == ""
 
 
 def test_unknown_export_is_404_and_bad_group_400(instructor_client):
@@ -204,18 +247,102 @@ def _grow(n_learners: int, n_topics: int):
 def test_query_count_is_the_same_at_two_data_sizes(
     instructor_client, django_assert_max_num_queries, url
 ):
+    def load():
+        response = get(instructor_client, url)
+        assert response.status_code == 200
+        if response.streaming:
+            response.getvalue()  # a CSV's queries run while it streams
+
     _grow(2, 1)
     with django_assert_max_num_queries(24) as small:
-        get(instructor_client, url)
+        load()
     _grow(6, 4)
     with django_assert_max_num_queries(24) as large:
-        assert get(instructor_client, url).status_code == 200
+        load()
     assert len(large.captured_queries) == len(small.captured_queries)
+
+
+def _cards_with_lapses(count: int, learner):
+    """`count` cards; card i has i reviews once learned, the first of them Again."""
+    topic = TopicFactory(title="Hypercalcaemia", number=3)
+    cards = []
+    for i in range(count):
+        card = CardFactory(lesson=LessonFactory(topic=topic), front=f"Card {i:02} **most often**")
+        for n in range(i):
+            log_review(user=learner, card=card, rating=1 if n == 0 else 3, at=NOW - timedelta(n))
+        cards.append(card)
+    return cards
+
+
+def test_card_table_is_paged_most_problematic_first(instructor_client):
+    learner = UserFactory(username="carol")
+    cards = _cards_with_lapses(30, learner)
+    response = get(instructor_client)
+    page = response.context["cards"]
+    # Lapse rate 1/i: card 1 (100%) first, then 2 (50%) … ; cards never reviewed come last.
+    assert [row.card for row in page.rows] == cards[1:26]
+    assert page.page.paginator.count == 30
+    content = response.content.decode()
+    assert "Cards 1–25 of 30" in content
+    assert "?cards_page=2&amp;sort=problems" in content
+    second = get(instructor_client, data={"cards_page": 2})
+    assert [row.card for row in second.context["cards"].rows] == cards[26:] + cards[:1]
+    by_reviews = get(instructor_client, data={"sort": "reviews"}).context["cards"]
+    assert [row.card for row in by_reviews.rows][:3] == [cards[29], cards[28], cards[27]]
+    in_order = get(instructor_client, data={"sort": "article"}).context["cards"]
+    assert [row.card for row in in_order.rows] == cards[:25]
+
+
+def test_card_pager_keeps_the_group_and_learner_page(instructor_client, cohort):
+    group, *_ = cohort
+    for i in range(26):
+        CardFactory(front=f"Extra {i}")
+    content = get(instructor_client, data={"group": group.pk, "page": 1}).content.decode()
+    assert f"?group={group.pk}&amp;page=1&amp;cards_page=2&amp;sort=problems" in content
+
+
+def test_card_table_htmx_page_turn_returns_only_the_card_table(
+    instructor_client, cohort, django_assert_max_num_queries
+):
+    for i in range(30):
+        CardFactory(front=f"Extra {i}")
+    extra = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "card-table"}
+    with django_assert_max_num_queries(12):
+        response = get(instructor_client, data={"cards_page": 2}, **extra)
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert content.lstrip().startswith('<section id="card-table"')
+    assert "Learners × topics" not in content and "<html" not in content
+    assert "Cards 26–31 of 31" in content
+    bad = get(instructor_client, data={"sort": "nope"}, **extra)
+    assert bad.status_code == 400
+    assert bad.content.decode().lstrip().startswith('<section id="card-table"')
+    assert "The cards cannot be sorted that way." in bad.content.decode()
+
+
+def test_card_fronts_show_as_plain_text_and_topics_as_short_labels(instructor_client):
+    learner = UserFactory(username="dave")
+    _cards_with_lapses(2, learner)
+    card = make_choice_card(
+        front="Which is *most* common?", correct=("**Spine**",), wrong=("Skull",)
+    )
+    right = card.choices.get(is_correct=True)
+    submit_attempt(
+        user=learner, module=make_module(cards=[card]), answers=[(card, 1.0, [right.pk])]
+    )
+    content = get(instructor_client).content.decode()
+    assert "Card 01 most often" in content and "**" not in content
+    assert "Which is most common?" in content and "<em>most</em>" not in content
+    assert '<strong>Spine</strong> <span class="visually-hidden">(correct)</span>' in content
+    assert '<span aria-hidden="true">KF3</span>' in content
+    assert 'title="Key fact 3: Hypercalcaemia"' in content
+    assert "<body hx-headers" in content and 'class="wide"' in content
 
 
 def test_timing_for_a_cohort_of_1000_learners(instructor_client, capsys):
     """1,000 learners × 100 cards (100,000 memory states, 30,000 reviews, 1,000 quiz attempts);
-    prints how long the dashboard, its htmx page turn and the topic CSV take. No time asserted."""
+    prints how long the dashboard, its htmx page turns and the topic CSV take (best of three).
+    No time asserted."""
     import time
 
     from django.contrib.auth import get_user_model
@@ -314,12 +441,23 @@ def test_timing_for_a_cohort_of_1000_learners(instructor_client, capsys):
     for label, url, extra in [
         ("dashboard", URL, {}),
         ("dashboard page 7 (htmx)", URL, {"data": {"page": 7}, "HTTP_HX_REQUEST": "true"}),
+        (
+            "card table page 3 (htmx)",
+            URL,
+            {"data": {"cards_page": 3}, "HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "card-table"},
+        ),
         ("topics CSV (20,000 cells)", "/instructor/export/topics.csv", {}),
     ]:
-        started = time.perf_counter()
-        response = get(instructor_client, url, **extra)
-        timings[label] = time.perf_counter() - started
-        assert response.status_code == 200
+        # The best of three: the machine is shared, and the first run warms caches.
+        best = float("inf")
+        for _ in range(3):
+            started = time.perf_counter()
+            response = get(instructor_client, url, **extra)
+            if response.streaming:
+                response.getvalue()
+            best = min(best, time.perf_counter() - started)
+            assert response.status_code == 200
+        timings[label] = best
     with capsys.disabled():
         for label, seconds in timings.items():
             print(f"\n1,000 learners, {label}: {seconds * 1000:.0f} ms", end="")

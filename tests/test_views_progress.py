@@ -73,6 +73,8 @@ def test_page_shows_topics_charts_and_links(student_client, student):
     assert content.count("as a table</summary>") == 3
     assert '<script src="http' not in content  # no chart CDN
     assert 'href="/progress/" aria-current="page"' in content
+    # Mastery is computed with the default parameters for everyone; the page says so.
+    assert "it uses the default memory-model parameters" in content
 
 
 def test_learner_sees_only_their_own_figures(student_client, other_student):

@@ -8,7 +8,14 @@ import pytest
 from django.core import signing
 from django.urls import reverse
 
-from quizzes.models import CardKind, LearnerSettings, MemoryStage, MemoryState, ReviewLog
+from quizzes.models import (
+    CardKind,
+    CardStatus,
+    LearnerSettings,
+    MemoryStage,
+    MemoryState,
+    ReviewLog,
+)
 from quizzes.services.lessons import topic_open
 
 from .factories import (
@@ -27,6 +34,8 @@ ANSWER = reverse("quizzes:review_answer")
 UNDO = reverse("quizzes:review_undo")
 BURY = reverse("quizzes:review_bury")
 SUSPEND = reverse("quizzes:review_suspend")
+SUSPENDED = reverse("quizzes:review_suspended")
+RESTORE = reverse("quizzes:review_restore")
 
 
 def at(moment: datetime):
@@ -42,6 +51,13 @@ def shown(response) -> dict:
     }
 
 
+def graded(response) -> dict:
+    """The card, token and signed verdict of a checked answer's grade form."""
+    html = response.content.decode()
+    verdict = re.search(r'name="verdict" value="([^"]+)"', html)
+    return {**shown(response), "verdict": verdict.group(1) if verdict else ""}
+
+
 def unlocked_cards(user, count: int, **card_fields) -> list:
     lesson = LessonFactory()
     cards = [CardFactory(lesson=lesson, position=i, **card_fields) for i in range(count)]
@@ -53,7 +69,7 @@ def unlocked_cards(user, count: int, **card_fields) -> list:
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("url", [REVIEW])
+@pytest.mark.parametrize("url", [REVIEW, SUSPENDED])
 def test_anonymous_get_goes_to_login(client, url):
     response = client.get(url)
     assert response.status_code == 302
@@ -61,7 +77,7 @@ def test_anonymous_get_goes_to_login(client, url):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("url", [REVEAL, CHECK, ANSWER, UNDO, BURY, SUSPEND])
+@pytest.mark.parametrize("url", [REVEAL, CHECK, ANSWER, UNDO, BURY, SUSPEND, RESTORE])
 def test_anonymous_post_goes_to_login_and_writes_nothing(client, url):
     response = client.post(url, {"card": 1, "token": "x", "rating": 3, "review": 1})
     assert response.status_code == 302
@@ -473,3 +489,391 @@ def test_keyboard_journey_across_days(student_client, student, settings):
         student_client.post(UNDO, {"review": last.pk})
     state = MemoryState.objects.get(card=last.card)
     assert state.due.isoformat() == last.state_before["due"]
+
+
+# --- grades follow the checked answer (signed verdict) --------------------------------------
+
+
+def _choice_card_on_screen(student, client, **fields):
+    card = make_choice_card(kind=CardKind.MCQ, correct=("Osteolytic",), wrong=("Sclerotic",))
+    topic_open(user=student, topic=card.topic, now=START)
+    return card, client.get(REVIEW)
+
+
+@pytest.mark.parametrize("rating", ["1", "3", "4"])
+def test_unchecked_choice_card_cannot_be_graded(student_client, student, rating):
+    with at(START):
+        _card, question = _choice_card_on_screen(student, student_client)
+        response = student_client.post(
+            ANSWER, {**shown(question), "rating": rating}, HTTP_HX_REQUEST="true"
+        )
+    assert response.status_code == 400
+    assert b"Check your answer before grading this card." in response.content
+    assert ReviewLog.objects.count() == 0
+    assert MemoryState.objects.get().version == 0
+
+
+def test_unchecked_cloze_card_cannot_be_graded(student_client, student):
+    (card,) = unlocked_cards(student, 1, kind=CardKind.CLOZE, front="A {{c1::lytic}} lesion.")
+    with at(START):
+        response = student_client.post(ANSWER, {**shown(student_client.get(REVIEW)), "rating": 4})
+    assert response.status_code == 400 and ReviewLog.objects.count() == 0
+
+
+def test_wrong_answer_can_only_be_graded_again(student_client, student):
+    with at(START):
+        card, question = _choice_card_on_screen(student, student_client)
+        wrong = card.choices.get(is_correct=False)
+        feedback = student_client.post(CHECK, {**shown(question), "choice": [wrong.pk]})
+        form = graded(feedback)
+        assert form["verdict"]
+        refused = [
+            student_client.post(ANSWER, {**form, "rating": rating}, HTTP_HX_REQUEST="true")
+            for rating in (2, 3, 4)
+        ]
+        assert ReviewLog.objects.count() == 0
+        accepted = student_client.post(ANSWER, {**form, "rating": 1}, HTTP_HX_REQUEST="true")
+    assert {response.status_code for response in refused} == {400}
+    assert b"graded Again" in refused[0].content
+    assert accepted.status_code == 200
+    assert ReviewLog.objects.get().rating == 1
+
+
+def test_right_answer_is_graded_hard_good_or_easy_not_again(student_client, student):
+    with at(START):
+        card, question = _choice_card_on_screen(student, student_client)
+        right = card.choices.get(is_correct=True)
+        feedback = student_client.post(CHECK, {**shown(question), "choice": [right.pk]})
+        html = feedback.content.decode()
+        assert 'name="rating" value="1"' not in html
+        assert all(f'name="rating" value="{rating}"' in html for rating in (2, 3, 4))
+        form = graded(feedback)
+        again = student_client.post(ANSWER, {**form, "rating": 1})
+        assert again.status_code == 400 and b"Hard, Good or Easy" in again.content
+        assert ReviewLog.objects.count() == 0
+        easy = student_client.post(ANSWER, {**form, "rating": 4})
+    assert easy.status_code == 302
+    assert ReviewLog.objects.get().rating == 4
+
+
+def test_verdict_of_another_showing_or_forged_is_400(student_client, student):
+    with at(START):
+        card, first_tab = _choice_card_on_screen(student, student_client)
+        right = card.choices.get(is_correct=True)
+        checked = graded(student_client.post(CHECK, {**shown(first_tab), "choice": [right.pk]}))
+        second_tab = shown(student_client.get(REVIEW))
+        for form in (
+            {**second_tab, "verdict": checked["verdict"]},
+            {**checked, "verdict": checked["verdict"][:-2] + "xx"},
+            {**checked, "verdict": "garbage"},
+        ):
+            response = student_client.post(ANSWER, {**form, "rating": 3})
+            assert response.status_code == 400
+            assert b"answer check was altered" in response.content
+    assert ReviewLog.objects.count() == 0
+
+
+def test_revealing_a_choice_card_without_answering_counts_as_wrong(student_client, student):
+    with at(START):
+        _card, question = _choice_card_on_screen(student, student_client)
+        revealed = student_client.post(REVEAL, shown(question))
+        html = revealed.content.decode()
+        assert "choice-correct" in html and 'name="rating" value="3"' not in html
+        form = graded(revealed)
+        assert student_client.post(ANSWER, {**form, "rating": 3}).status_code == 400
+        assert student_client.post(ANSWER, {**form, "rating": 1}).status_code == 302
+    assert ReviewLog.objects.get().rating == 1
+
+
+# --- bad query parameters -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"card": "99999999999999999999999"},
+        {"card": "9223372036854775808"},
+        {"card": "abc"},
+        {"card": "0"},
+        {"card": "-3"},
+        {"topic": "not a slug!"},
+        {"topic": "a" * 121},
+    ],
+)
+def test_bad_query_parameters_are_400(student_client, student, query):
+    unlocked_cards(student, 1)
+    for headers in ({}, {"HTTP_HX_REQUEST": "true"}):
+        response = student_client.get(REVIEW, query, **headers)
+        assert response.status_code == 400
+        assert b"not valid" in response.content
+    assert ReviewLog.objects.count() == 0
+
+
+def test_unknown_topic_is_404(student_client, student):
+    unlocked_cards(student, 1)
+    assert student_client.get(REVIEW, {"topic": "no-such-topic"}).status_code == 404
+
+
+def test_largest_card_number_is_a_normal_page(student_client, student):
+    unlocked_cards(student, 1)
+    response = student_client.get(REVIEW, {"card": str(2**63 - 1)})
+    assert response.status_code == 200 and b'name="token"' in response.content
+
+
+# --- one topic's review session -------------------------------------------------------------
+
+
+def _two_topics(student):
+    mine = unlocked_cards(student, 2, front="Mine?")
+    theirs = unlocked_cards(student, 2, front="Elsewhere?")
+    return mine[0].topic, mine, theirs
+
+
+def test_topic_session_shows_only_that_topic_and_a_way_back(student_client, student):
+    topic, mine, _theirs = _two_topics(student)
+    with at(START):
+        page = student_client.get(REVIEW, {"topic": topic.slug})
+        fragment = student_client.get(REVIEW, {"topic": topic.slug}, HTTP_HX_REQUEST="true")
+    html = page.content.decode()
+    assert page.status_code == 200 and shown(page)["card"] == str(mine[0].pk)
+    assert f"Reviewing one topic: <strong>{topic.title}</strong>" in html
+    assert f'<a href="{REVIEW}">Back to the full review queue</a>' in html
+    assert "2 new" in html and "Elsewhere?" not in html
+    # Every form on the screen carries the topic on (reveal, bury, suspend).
+    assert html.count(f'name="topic" value="{topic.slug}"') == 3
+    assert b"<html" not in fragment.content and b"Reviewing one topic" in fragment.content
+
+
+def test_topic_survives_reveal_answer_undo_and_bury(student_client, student):
+    topic, mine, _theirs = _two_topics(student)
+    hidden = f'name="topic" value="{topic.slug}"'
+    with at(START):
+        question = shown(student_client.get(REVIEW, {"topic": topic.slug}))
+        revealed = student_client.post(
+            REVEAL, {**question, "topic": topic.slug}, HTTP_HX_REQUEST="true"
+        )
+        assert hidden in revealed.content.decode()
+        plain = student_client.post(ANSWER, {**shown(revealed), "topic": topic.slug, "rating": 4})
+        assert plain.status_code == 302
+        assert plain["Location"] == f"{REVIEW}?topic={topic.slug}"
+        swapped = student_client.post(
+            ANSWER,
+            {**shown(student_client.get(plain["Location"])), "topic": topic.slug, "rating": 4},
+            HTTP_HX_REQUEST="true",
+        )
+        assert b"Reviewing one topic" in swapped.content and hidden in swapped.content.decode()
+        assert f"Done with {topic.title} for now" in swapped.content.decode()
+        last = ReviewLog.objects.order_by("-id").first()
+        undone = student_client.post(UNDO, {"review": last.pk, "topic": topic.slug})
+        assert undone["Location"] == f"{REVIEW}?card={last.card_id}&topic={topic.slug}"
+        again = student_client.get(undone["Location"])
+        assert shown(again)["card"] == str(last.card_id)
+        buried = student_client.post(
+            BURY, {**shown(again), "topic": topic.slug}, HTTP_HX_REQUEST="true"
+        )
+    assert f"Done with {topic.title} for now" in buried.content.decode()
+    assert b"Review all topics" in buried.content
+    assert {log.card.topic_id for log in ReviewLog.objects.all()} == {topic.pk}
+
+
+def test_bad_topic_in_a_post_is_400_and_writes_nothing(student_client, student):
+    unlocked_cards(student, 1)
+    with at(START):
+        form = shown(student_client.get(REVIEW))
+        response = student_client.post(ANSWER, {**form, "topic": "no slug!", "rating": 3})
+        unknown = student_client.post(ANSWER, {**form, "topic": "no-such-topic", "rating": 3})
+    assert response.status_code == 400 and unknown.status_code == 404
+    assert ReviewLog.objects.count() == 0
+
+
+@pytest.mark.parametrize("size", [10, 1000])
+def test_topic_session_query_counts_do_not_grow(
+    student_client, student, size, django_assert_max_num_queries
+):
+    _deck(student, size)
+    _deck_elsewhere = unlocked_cards(student, 3)
+    topic = MemoryState.objects.filter(user=student).first().card.topic
+    assert topic != _deck_elsewhere[0].topic
+    query = {"topic": topic.slug}
+    with at(START), django_assert_max_num_queries(8):
+        page = student_client.get(REVIEW, query)
+    assert b"Reviewing one topic" in page.content
+    with at(START), django_assert_max_num_queries(8):
+        student_client.get(REVIEW, query, HTTP_HX_REQUEST="true")
+    form = {**shown(page), "topic": topic.slug}
+    with at(START), django_assert_max_num_queries(12):
+        response = student_client.post(ANSWER, {**form, "rating": 3}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200 and b"Reviewing one topic" in response.content
+    with at(START):
+        form = {**shown(student_client.get(REVIEW, query)), "topic": topic.slug}
+    with at(START), django_assert_max_num_queries(12):
+        response = student_client.post(ANSWER, {**form, "rating": 2})
+    assert response.status_code == 302
+
+
+@pytest.mark.parametrize("size", [10, 1000])
+def test_checked_choice_answer_query_counts_do_not_grow(
+    student_client, student, size, django_assert_max_num_queries
+):
+    _deck(student, size)
+    card = make_choice_card()
+    MemoryStateFactory(
+        user=student,
+        card=card,
+        stage=MemoryStage.LEARNING,
+        step=0,
+        stability=1.0,
+        difficulty=5.0,
+        due=START - timedelta(days=90),
+        last_review=START - timedelta(days=90),
+        unlocked_at=START,
+    )
+    right = card.choices.get(is_correct=True)
+    with at(START):
+        question = student_client.get(REVIEW)
+    with at(START), django_assert_max_num_queries(12):
+        feedback = student_client.post(
+            CHECK, {**shown(question), "choice": [right.pk]}, HTTP_HX_REQUEST="true"
+        )
+    with at(START), django_assert_max_num_queries(12):
+        response = student_client.post(
+            ANSWER, {**graded(feedback), "rating": 3}, HTTP_HX_REQUEST="true"
+        )
+    assert response.status_code == 200
+    assert ReviewLog.objects.filter(card=card).get().rating == 3
+
+
+# --- cards withdrawn while on screen --------------------------------------------------------
+
+
+@pytest.mark.parametrize("status", [CardStatus.DRAFT, CardStatus.ARCHIVED])
+def test_answer_to_a_card_withdrawn_meanwhile_is_409_and_writes_nothing(
+    student_client, student, status
+):
+    first, second = unlocked_cards(student, 2)
+    with at(START):
+        form = shown(student_client.get(REVIEW))
+        first.status = status
+        first.save()
+        responses = {
+            url: student_client.post(url, {**form, "rating": 3}, HTTP_HX_REQUEST="true")
+            for url in (ANSWER, REVEAL, CHECK, BURY, SUSPEND)
+        }
+        plain = student_client.post(ANSWER, {**form, "rating": 3})
+    for url, response in responses.items():
+        assert response.status_code == 409, url
+        assert b"taken this card out of the reviews" in response.content
+        assert shown(response)["card"] == str(second.pk)
+    assert plain.status_code == 409 and b"<html" in plain.content
+    assert ReviewLog.objects.count() == 0
+    state = MemoryState.objects.get(card=first)
+    assert (state.version, state.suspended, state.buried_until) == (0, False, None)
+
+
+# --- suspended cards and restoring them -----------------------------------------------------
+
+
+def test_suspended_cards_page_lists_only_the_learners_own(student_client, student, other_student):
+    mine = unlocked_cards(student, 2, front="My suspended card?")
+    theirs = unlocked_cards(other_student, 1, front="Their card?")
+    MemoryState.objects.filter(card__in=[*mine, *theirs]).update(suspended=True)
+    MemoryState.objects.filter(card=mine[1]).update(is_leech=True, lapses=8)
+    page = student_client.get(SUSPENDED)
+    html = page.content.decode()
+    assert page.status_code == 200 and "<html" in html
+    assert html.count("My suspended card?") == 2 and "Their card?" not in html
+    assert "Leech" in html and html.count("Restore</button>") == 2
+    fragment = student_client.get(SUSPENDED, HTTP_HX_REQUEST="true").content.decode()
+    assert "<html" not in fragment and fragment.lstrip().startswith('<section id="suspended-cards"')
+
+
+def test_restore_puts_the_card_back_in_the_queue(student_client, student):
+    (card,) = unlocked_cards(student, 1)
+    with at(START):
+        student_client.post(SUSPEND, shown(student_client.get(REVIEW)))
+        assert b"Done for now" in student_client.get(REVIEW).content
+        response = student_client.post(RESTORE, {"card": card.pk})
+        assert response.status_code == 302 and response["Location"] == SUSPENDED
+        assert b"Card restored" in student_client.get(SUSPENDED).content
+        assert shown(student_client.get(REVIEW))["card"] == str(card.pk)
+    assert not MemoryState.objects.get().suspended
+
+
+def test_restore_with_htmx_returns_the_list_fragment(student_client, student):
+    first, second = unlocked_cards(student, 2, front="Suspended?")
+    MemoryState.objects.update(suspended=True)
+    response = student_client.post(RESTORE, {"card": first.pk}, HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert response.status_code == 200 and "<html" not in html
+    assert "Card restored" in html and html.count("Restore</button>") == 1
+    assert list(MemoryState.objects.filter(suspended=True).values_list("card", flat=True)) == [
+        second.pk
+    ]
+
+
+def test_restoring_another_learners_card_is_404(student_client, other_student):
+    (card,) = unlocked_cards(other_student, 1)
+    MemoryState.objects.update(suspended=True)
+    assert student_client.post(RESTORE, {"card": card.pk}).status_code == 404
+    assert MemoryState.objects.get().suspended and MemoryState.objects.get().version == 0
+
+
+@pytest.mark.parametrize("card", ["", "x", "0", "99999999999999999999999"])
+def test_restore_with_bad_input_is_400(student_client, student, card):
+    unlocked_cards(student, 1)
+    MemoryState.objects.update(suspended=True)
+    response = student_client.post(RESTORE, {"card": card}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 400
+    assert MemoryState.objects.get().suspended
+
+
+@pytest.mark.parametrize("size", [10, 1000])
+def test_suspended_page_query_counts_do_not_grow(
+    student_client, student, size, django_assert_max_num_queries
+):
+    _deck(student, size)
+    ids = list(MemoryState.objects.filter(user=student).values_list("card_id", flat=True)[:5])
+    MemoryState.objects.filter(user=student, card_id__in=ids).update(suspended=True)
+    with django_assert_max_num_queries(5):
+        assert student_client.get(SUSPENDED).status_code == 200
+    with django_assert_max_num_queries(8):
+        response = student_client.post(RESTORE, {"card": ids[0]}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+
+
+# --- the admin preview uses the review screen's partials ------------------------------------
+
+
+def test_admin_preview_renders_the_review_card_with_inert_forms(instructor_client):
+    card = make_choice_card(
+        kind=CardKind.MCQ,
+        correct=("Osteolytic",),
+        wrong=("Sclerotic", "Mixed"),
+        explanation="Osteoclasts *win*.",
+    )
+    for url in (
+        reverse("admin:quizzes_card_preview", args=[card.pk]),
+        reverse("admin:quizzes_card_change", args=[card.pk]),
+    ):
+        html = instructor_client.get(url).content.decode()
+        preview = html[html.index('<div class="card-preview"') :]
+        preview = preview[: preview.index("</section>\n</div>")]
+        # The same markup as the review screen: a question, then the feedback.
+        assert preview.count('<article class="flashcard"') == 2
+        assert '<fieldset class="choices">' in preview and 'type="radio"' in preview
+        assert 'class="choice-correct"' in preview and "Right answer" in preview
+        assert "<em>win</em>" in preview and 'class="grade-buttons"' in preview
+        # Inert: no form goes anywhere, every control is disabled, no token or shortcut keys.
+        assert "action=" not in preview and "hx-post" not in preview
+        assert 'name="token"' not in preview and "data-key" not in preview
+        controls = re.findall(r"<(?:input|button)\b[^>]*>", preview)
+        assert controls and all(" disabled" in control for control in controls)
+
+
+def test_admin_preview_of_a_cloze_card_hides_then_fills_the_gap(instructor_client):
+    card = CardFactory(kind=CardKind.CLOZE, front="Mostly {{c1::osteolytic::type}} lesions.")
+    html = instructor_client.get(reverse("admin:quizzes_card_preview", args=[card.pk]))
+    html = html.content.decode()
+    assert '<span class="cloze-gap">[type]</span>' in html
+    assert '<mark class="cloze-answer">osteolytic</mark>' in html
+    assert 'id="preview-question-typed-answer"' in html

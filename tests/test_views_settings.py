@@ -88,3 +88,19 @@ def test_query_count_is_constant(student_client, student, others, django_assert_
         student_client.get(URL)
     with django_assert_max_num_queries(8):
         student_client.post(URL, VALID)
+
+
+def test_first_save_when_another_request_created_the_row_updates_it(student_client, student):
+    # The page was loaded before any row existed; another tab's first save created it meanwhile.
+    page = student_client.get(URL)
+    assert page.status_code == 200 and not LearnerSettings.objects.exists()
+    LearnerSettings.objects.create(user=student, new_cards_per_day=3)
+    response = student_client.post(URL, VALID)
+    assert response.status_code == 302
+    saved = LearnerSettings.objects.get(user=student)
+    assert saved.new_cards_per_day == 15 and saved.time_zone == "Europe/London"
+
+
+def test_page_links_to_the_suspended_cards(student_client):
+    html = student_client.get(URL).content.decode()
+    assert f'href="{reverse("quizzes:review_suspended")}"' in html

@@ -153,8 +153,40 @@ def test_my_training_query_count_is_constant(
         module = make_module(cards=pool, slug=f"m-{index}", questions_per_attempt=2)
         assign_module(module, user=student)
         attempt_start(user=student, module=module, now=timezone.now())
-    # session, user, the one training query, the nav's two permission lookups
-    with django_assert_max_num_queries(5):
+    # session, user, expired attempts, the one training query, the nav's two permission lookups
+    with django_assert_max_num_queries(6):
+        assert student_client.get(reverse("quizzes:training")).status_code == 200
+
+
+def test_my_training_shows_an_attempt_whose_time_ran_out_as_graded(
+    student_client, attempt, student
+):
+    for question in questions_of(attempt):
+        student_client.post(answer_url(attempt, question.position), answer_data(question))
+    url = reverse("quizzes:training")
+    assert "In progress" in student_client.get(url).content.decode()
+    later = attempt.deadline + timedelta(minutes=1)
+    with patch("django.utils.timezone.now", return_value=later):
+        html = student_client.get(url).content.decode()
+    assert "In progress" not in html
+    assert "Passed" in html and "Score 100%" in html
+    attempt.refresh_from_db()
+    assert attempt.submitted_at == attempt.deadline and attempt.passed
+
+
+@pytest.mark.parametrize("modules", [1, 6])
+def test_my_training_query_count_with_attempts_in_progress_is_constant(
+    student_client, student, modules, django_assert_max_num_queries
+):
+    pool = make_quiz_pool()
+    for index in range(modules):
+        module = make_module(
+            cards=pool, slug=f"m-{index}", questions_per_attempt=2, time_limit_minutes=30
+        )
+        assign_module(module, user=student)
+        attempt_start(user=student, module=module, now=timezone.now())
+    # session, user, expired attempts (none), the one training query, two permission lookups
+    with django_assert_max_num_queries(6):
         assert student_client.get(reverse("quizzes:training")).status_code == 200
 
 
@@ -325,12 +357,24 @@ def test_question_not_in_the_attempt_is_404(student_client, attempt):
 def test_answer_after_submit_is_409(student_client, attempt):
     student_client.post(reverse("quizzes:attempt_submit", args=[attempt.pk]))
     question = questions_of(attempt)[0]
-    response = student_client.post(
-        answer_url(attempt, question.position), answer_data(question), **HTMX
-    )
+    response = student_client.post(answer_url(attempt, question.position), answer_data(question))
     assert response.status_code == 409
     assert b"already submitted" in response.content
     assert AttemptQuestion.objects.get(pk=question.pk).response is None
+
+
+def test_htmx_answer_after_submit_redirects_the_page_to_the_result(student_client, attempt):
+    student_client.post(reverse("quizzes:attempt_submit", args=[attempt.pk]))
+    question = questions_of(attempt)[0]
+    response = student_client.post(
+        answer_url(attempt, question.position), answer_data(question), **HTMX
+    )
+    result_url = reverse("quizzes:attempt_result", args=[attempt.pk])
+    assert response.status_code == 409
+    assert response["HX-Redirect"] == result_url
+    assert b"<html" not in response.content and b"<article" not in response.content
+    assert AttemptQuestion.objects.get(pk=question.pk).response is None
+    assert "already submitted" in student_client.get(result_url).content.decode()
 
 
 def test_answer_after_the_deadline_is_409_and_the_attempt_graded(student_client, attempt):
@@ -341,12 +385,38 @@ def test_answer_after_the_deadline_is_409_and_the_attempt_graded(student_client,
         response = student_client.post(
             answer_url(attempt, second.position), answer_data(second), **HTMX
         )
+    result_url = reverse("quizzes:attempt_result", args=[attempt.pk])
     assert response.status_code == 409
-    assert b"Time is up" in response.content
+    assert response["HX-Redirect"] == result_url
+    assert b"<html" not in response.content
     attempt.refresh_from_db()
     assert attempt.submitted_at == attempt.deadline
     assert attempt.score is not None
     assert AttemptQuestion.objects.get(pk=second.pk).response is None
+    assert "Time is up" in student_client.get(result_url).content.decode()
+
+
+def test_answer_after_the_module_closed_is_409_and_the_attempt_graded(student_client, attempt):
+    module = attempt.module
+    module.available_until = timezone.now() + timedelta(minutes=5)
+    module.save()
+    question = questions_of(attempt)[0]
+    later = module.available_until + timedelta(seconds=1)
+    with patch("django.utils.timezone.now", return_value=later):
+        plain = student_client.post(answer_url(attempt, question.position), answer_data(question))
+    assert plain.status_code == 409
+    assert "The module has closed" in plain.content.decode()
+    attempt.refresh_from_db()
+    assert attempt.submitted_at == module.available_until
+    assert AttemptQuestion.objects.get(pk=question.pk).response is None
+
+
+def test_attempt_page_counts_down_to_the_module_closing(student_client, attempt):
+    module = attempt.module
+    module.available_until = timezone.now() + timedelta(minutes=7)
+    module.save()
+    html = student_client.get(reverse("quizzes:attempt", args=[attempt.pk])).content.decode()
+    assert re.search(r"Time left: about [67] minutes", html)
 
 
 def test_opening_an_expired_attempt_grades_it(student_client, attempt):
@@ -357,6 +427,21 @@ def test_opening_an_expired_attempt_grades_it(student_client, attempt):
     assert response["Location"] == reverse("quizzes:attempt_result", args=[attempt.pk])
     attempt.refresh_from_db()
     assert attempt.submitted_at == attempt.deadline
+
+
+def test_single_answers_save_on_change_unless_feedback_follows_each_question(
+    student_client, attempt
+):
+    url = reverse("quizzes:attempt", args=[attempt.pk])
+    html = student_client.get(url).content.decode()
+    assert html.count('hx-trigger="change, submit"') == 4
+    attempt.module.feedback_policy = FeedbackPolicy.IMMEDIATE
+    attempt.module.save()
+    html = student_client.get(url).content.decode()
+    # A misclick or an arrow key must not lock a final answer: only the button saves.
+    assert "change" not in re.findall(r'hx-trigger="([^"]*)"', html)[0]
+    assert html.count('hx-trigger="submit"') == 4
+    assert html.count("Check answer</button>") == 4
 
 
 def test_immediate_feedback_shows_the_verdict_and_locks_the_question(student_client, attempt):
@@ -431,6 +516,28 @@ def test_result_query_count_is_constant(
     with django_assert_max_num_queries(8):
         response = student_client.get(reverse("quizzes:attempt_result", args=[attempt.pk]))
     assert response.status_code == 200
+
+
+def test_question_changed_after_the_attempt_started_is_marked_never_500(student_client, attempt):
+    for question in questions_of(attempt):
+        student_client.post(answer_url(attempt, question.position), answer_data(question))
+    changed = next(q for q in questions_of(attempt) if q.card.kind == CardKind.MCQ)
+    changed.card.kind = CardKind.BASIC
+    changed.card.save()
+    page = student_client.get(reverse("quizzes:attempt", args=[attempt.pk])).content.decode()
+    assert "Question changed after the attempt started" in page
+    refused = student_client.post(
+        answer_url(attempt, changed.position), answer_data(changed), **HTMX
+    )
+    assert refused.status_code == 409
+    assert b"changed by your instructor" in refused.content
+    assert refused.content.decode().strip().startswith("<article")
+
+    response = student_client.post(reverse("quizzes:attempt_submit", args=[attempt.pk]))
+    assert response.status_code == 302
+    html = student_client.get(response["Location"]).content.decode()
+    assert "75%" in html
+    assert f"Question {changed.position}: Question changed after the attempt started" in html
 
 
 def test_unsubmitted_result_redirects_to_the_attempt(student_client, attempt):

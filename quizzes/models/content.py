@@ -44,6 +44,9 @@ class Topic(models.Model):
     title = models.CharField(max_length=300)
     slug = models.SlugField(max_length=120, unique=True)
     position = models.PositiveIntegerField(default=0)
+    # What the importer last wrote (SHA-256); empty for topics added in the admin. A mismatch
+    # means an instructor changed the topic since, so re-imports leave it alone.
+    import_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
 
     objects = TopicQuerySet.as_manager()
 
@@ -71,6 +74,8 @@ class Lesson(models.Model):
     source_passage = models.TextField(
         blank=True, help_text="The article text this lesson was built from, verbatim."
     )
+    # As on Topic: what the importer last wrote; empty for lessons written in the admin.
+    import_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
 
     class Meta:
         ordering = ["topic", "position"]

@@ -138,6 +138,10 @@ class AttemptQuestion(models.Model):
     attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="questions")
     card = models.ForeignKey(Card, on_delete=models.PROTECT, related_name="+")
     position = models.PositiveSmallIntegerField()
+    # Grading checks it against the card's kind now: an edited card is not graded as drawn.
+    card_kind = models.CharField(
+        max_length=16, blank=True, default="", help_text="The card's kind when it was drawn."
+    )
     choice_order = models.JSONField(default=list, blank=True, help_text="Choice ids as shown.")
     response = models.JSONField(null=True, blank=True, help_text="Choice ids or typed text.")
     answered_at = models.DateTimeField(null=True, blank=True)

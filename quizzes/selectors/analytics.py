@@ -3,13 +3,18 @@
 The cohort is every active learner (not staff), or the members of one group. Each table comes from
 a fixed number of aggregate queries, whatever the number of learners, cards or reviews.
 
-Item analysis (Moodle's quiz statistics, on submitted attempts):
+Item analysis (Moodle's quiz statistics) counts one attempt per learner and module: the learner's
+first submitted attempt (later attempts repeat questions the learner has already seen answered, and
+would weigh keen learners several times):
 - facility index: mean credit on the question (unanswered counts 0);
-- discrimination index: mean credit among the upper 27% of the module's attempts by total score
-  minus that among the lower 27% (ranks by score, attempt id breaking ties, PERCENT_RANK ≥ 0.73 /
-  ≤ 0.27); with randomly drawn questions, each group's mean is over its attempts that drew the card;
+- discrimination index: mean credit among the upper 27% of the module's first attempts by total
+  score minus that among the lower 27% (ranks by score, attempt id breaking ties, PERCENT_RANK ≥
+  0.73 / ≤ 0.27); with randomly drawn questions, each group's mean is over its attempts that drew
+  the card;
 - distractor frequency: the share of answers to the card that chose each choice.
-Internal consistency (per module, first attempts only): Cronbach's alpha over question *slots*
+The module table's attempts, mean, SD and pass rate count every submitted attempt (how the module
+is going); its internal consistency uses the same first attempts. Cronbach's alpha is over question
+*slots*
 (positions), as Moodle does for random questions; with 0/1 credit it equals KR-20. Its limit: a slot
 holds different cards in different attempts, so alpha measures the consistency of the quiz as
 drawn, not of a fixed set of items; it needs at least two slots and some spread in totals.
@@ -28,6 +33,7 @@ from django.db.models import (
     BooleanField,
     Case,
     Count,
+    Exists,
     F,
     FloatField,
     Func,
@@ -51,6 +57,7 @@ from quizzes.models import (
     Choice,
     MemoryStage,
     MemoryState,
+    ReviewSource,
     Topic,
     TrainingModule,
 )
@@ -252,25 +259,43 @@ class CardRow:
         return self.upper_mean - self.lower_mean
 
 
-def ranked_attempts(*, group: Group | None = None) -> QuerySet[Attempt]:
-    """Submitted attempts with their percent rank by score within their module."""
+def first_attempts(*, group: Group | None = None) -> QuerySet[Attempt]:
+    """Each cohort learner's first submitted attempt at each module (what item analysis counts)."""
+    earlier = Attempt.objects.filter(
+        user=OuterRef("user"),
+        module=OuterRef("module"),
+        submitted_at__isnull=False,
+        number__lt=OuterRef("number"),
+    )
     return Attempt.objects.filter(
-        _in_cohort("user__", group), submitted_at__isnull=False, score__isnull=False
-    ).annotate(
-        module_attempts=Window(Count("id"), partition_by=[F("module_id")]),
-        percent_rank=Window(
-            PercentRank(), partition_by=[F("module_id")], order_by=[F("score").asc(), F("id").asc()]
-        ),
+        _in_cohort("user__", group), ~Exists(earlier), submitted_at__isnull=False
     )
 
 
-def _card_rows(cards: QuerySet[Card], *, group: Group | None) -> list[CardRow]:
-    """Figures for the given cards (5 queries whatever their number)."""
+def ranked_attempts(*, group: Group | None = None) -> QuerySet[Attempt]:
+    """First attempts with their percent rank by score within their module."""
+    return (
+        first_attempts(group=group)
+        .filter(score__isnull=False)
+        .annotate(
+            module_attempts=Window(Count("id"), partition_by=[F("module_id")]),
+            percent_rank=Window(
+                PercentRank(),
+                partition_by=[F("module_id")],
+                order_by=[F("score").asc(), F("id").asc()],
+            ),
+        )
+    )
+
+
+def _card_rows(cards: list[Card], *, group: Group | None) -> list[CardRow]:
+    """Figures for the given cards (4 queries whatever their number)."""
+    ids = [card.pk for card in cards]
     in_review = Q(state_before__stage=MemoryStage.REVIEW)
     review_figures = {
         row.pop("card_id"): row
         for row in reviews()
-        .filter(_in_cohort("user__", group), card__in=cards)
+        .filter(_in_cohort("user__", group), card_id__in=ids)
         .values("card_id")
         .annotate(
             reviews=Count("id"),
@@ -281,7 +306,7 @@ def _card_rows(cards: QuerySet[Card], *, group: Group | None) -> list[CardRow]:
     introduced = ~Q(stage=MemoryStage.NEW)
     memory_figures = {
         row.pop("card_id"): row
-        for row in MemoryState.objects.filter(_in_cohort("user__", group), card__in=cards)
+        for row in MemoryState.objects.filter(_in_cohort("user__", group), card_id__in=ids)
         .values("card_id")
         .annotate(
             learners=Count("id", filter=introduced),
@@ -292,7 +317,7 @@ def _card_rows(cards: QuerySet[Card], *, group: Group | None) -> list[CardRow]:
     ranked = ranked_attempts(group=group).filter(module_attempts__gte=2)
     credit = Coalesce(F("fraction"), Value(0), output_field=FloatField())
     answered = AttemptQuestion.objects.filter(
-        _in_cohort("attempt__user__", group), attempt__submitted_at__isnull=False, card__in=cards
+        attempt__in=first_attempts(group=group).values("id"), card_id__in=ids
     )
     quiz_figures = {
         row.pop("card_id"): row
@@ -315,7 +340,8 @@ def _card_rows(cards: QuerySet[Card], *, group: Group | None) -> list[CardRow]:
         .values("n")
     )
     choices: dict[int, list[Choice]] = {}
-    for choice in Choice.objects.filter(card__in=cards.filter(kind__in=CHOICE_KINDS)).annotate(
+    choice_cards = [card.pk for card in cards if card.kind in CHOICE_KINDS]
+    for choice in Choice.objects.filter(card_id__in=choice_cards).annotate(
         chosen=Coalesce(Subquery(chosen), Value(0))
     ):
         choices.setdefault(choice.card_id, []).append(choice)
@@ -336,14 +362,73 @@ def _card_rows(cards: QuerySet[Card], *, group: Group | None) -> list[CardRow]:
 
 
 def card_table(*, group: Group | None = None) -> list[CardRow]:
-    """Every published card in reading order with the cohort's figures (6 queries)."""
-    cards = Card.objects.filter(status=CardStatus.PUBLISHED).select_related("topic")
+    """Every published card in reading order with the cohort's figures (5 queries)."""
+    cards = list(Card.objects.filter(status=CardStatus.PUBLISHED).select_related("topic"))
     return _card_rows(cards, group=group)
 
 
+CARD_PAGE_SIZE = 25
+# How the dashboard's card table can be sorted: value → label (the first is the default).
+CARD_ORDERS = {
+    "problems": "Highest lapse rate first",
+    "reviews": "Most reviewed first",
+    "article": "Article order",
+}
+
+
+@dataclass
+class CardPage:
+    page: Page
+    rows: list[CardRow]
+    order: str
+
+
+def _ordered_cards(*, group: Group | None, order: str) -> list[Card]:
+    """Every published card in the chosen order (1 query: the cohort's review counts per card
+    in one grouped join, ranked here; a few hundred cards, so only the figures of one page are
+    then computed)."""
+    cards = Card.objects.filter(status=CardStatus.PUBLISHED).select_related("topic")
+    if order == "article":
+        return list(cards)
+    standing = Q(
+        review_logs__undo__isnull=True, review_logs__source=ReviewSource.DAILY_REVIEW
+    ) & _in_cohort("review_logs__user__", group)
+    in_review = standing & Q(review_logs__state_before__stage=MemoryStage.REVIEW)
+    counted = list(
+        cards.annotate(
+            n_reviews=Count("review_logs", filter=standing),
+            n_review_stage=Count("review_logs", filter=in_review),
+            n_lapses=Count("review_logs", filter=in_review & Q(review_logs__rating=1)),
+        )
+    )
+
+    def lapse_rate(card: Card) -> float:
+        rate = statistics.ratio(card.n_lapses, card.n_review_stage)
+        return -1.0 if rate is None else rate  # never reviewed once learned: last
+
+    if order == "reviews":
+        return sorted(counted, key=lambda card: (-card.n_reviews, -lapse_rate(card)))
+    return sorted(counted, key=lambda card: (-lapse_rate(card), -card.n_reviews))
+
+
+def card_page(
+    *,
+    group: Group | None = None,
+    page: int = 1,
+    order: str = "problems",
+    page_size: int = CARD_PAGE_SIZE,
+) -> CardPage:
+    """One page of published cards with the cohort's figures, by default the highest lapse rate
+    first, then the most reviewed (5 queries whatever the number of cards)."""
+    order = order if order in CARD_ORDERS else next(iter(CARD_ORDERS))
+    paginator = Paginator(_ordered_cards(group=group, order=order), page_size)
+    card_page = paginator.get_page(page)
+    return CardPage(page=card_page, rows=_card_rows(list(card_page), group=group), order=order)
+
+
 def card_item_analysis(*, card: Card) -> dict:
-    """The whole cohort's figures for one card, for its admin page (6 queries)."""
-    (row,) = _card_rows(Card.objects.filter(pk=card.pk).select_related("topic"), group=None)
+    """The whole cohort's figures for one card, for its admin page (4 queries)."""
+    (row,) = _card_rows([card], group=None)
     return {"row": row, "choice_card": card.kind in CHOICE_KINDS}
 
 
@@ -380,13 +465,11 @@ def module_table(*, group: Group | None = None) -> list[ModuleRow]:
             output_field=FloatField(),
         ),
     )
-    first = Q(attempt__number=1, attempt__submitted_at__isnull=False) & _in_cohort(
-        "attempt__user__", group
-    )
+    firsts = first_attempts(group=group)
     credit = Coalesce(F("fraction"), Value(0), output_field=FloatField())
     slots: dict[int, list[float]] = {}
     for row in (
-        AttemptQuestion.objects.filter(first)
+        AttemptQuestion.objects.filter(attempt__in=firsts.values("id"))
         .values("attempt__module_id", "position")
         .annotate(mean=Avg(credit), mean_of_squares=Avg(credit * credit))
         .order_by()
@@ -405,10 +488,7 @@ def module_table(*, group: Group | None = None) -> list[ModuleRow]:
     )
     totals = {
         row["module_id"]: row
-        for row in Attempt.objects.filter(
-            _in_cohort("user__", group), number=1, submitted_at__isnull=False
-        )
-        .annotate(total=Coalesce(total, Value(0.0)))
+        for row in firsts.annotate(total=Coalesce(total, Value(0.0)))
         .values("module_id")
         .annotate(n=Count("id"), mean=Avg("total"), mean_of_squares=Avg(F("total") * F("total")))
         .order_by()
@@ -449,15 +529,22 @@ def groups() -> QuerySet[Group]:
 class Dashboard:
     group: Group | None
     matrix: TopicMatrix
-    cards: list[CardRow]
+    cards: CardPage
     modules: list[ModuleRow]
 
 
-def dashboard(*, now: datetime, group: Group | None = None, page: int = 1) -> Dashboard:
-    """Everything the instructor dashboard shows for the cohort or one group (16 queries)."""
+def dashboard(
+    *,
+    now: datetime,
+    group: Group | None = None,
+    page: int = 1,
+    cards_page: int = 1,
+    cards_order: str = "problems",
+) -> Dashboard:
+    """Everything the instructor dashboard shows for the cohort or one group (fixed queries)."""
     return Dashboard(
         group=group,
         matrix=topic_matrix(now=now, group=group, page=page),
-        cards=card_table(group=group),
+        cards=card_page(group=group, page=cards_page, order=cards_order),
         modules=module_table(group=group),
     )

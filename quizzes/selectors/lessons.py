@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -45,6 +46,26 @@ def topics_for_home(*, user: Any = None, now: datetime | None = None) -> QuerySe
             user=user, condition=available & Q(stage=MemoryStage.REVIEW, due__lte=now)
         ),
     )
+
+
+@dataclass(frozen=True)
+class TopicLink:
+    slug: str
+    title: str
+
+
+def topic_neighbours(topic: Topic) -> tuple[TopicLink | None, TopicLink | None]:
+    """The topics before and after this one in its article's order (one query)."""
+    siblings = [
+        TopicLink(slug=slug, title=title)
+        for slug, title in Topic.objects.filter(article_id=topic.article_id)
+        .order_by("position", "pk")
+        .values_list("slug", "title")
+    ]
+    index = next(i for i, sibling in enumerate(siblings) if sibling.slug == topic.slug)
+    previous = siblings[index - 1] if index > 0 else None
+    following = siblings[index + 1] if index + 1 < len(siblings) else None
+    return previous, following
 
 
 def topics_with_lessons() -> QuerySet[Topic]:

@@ -12,8 +12,9 @@ descending, the same order as R ascending, without computing the power in the da
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -37,6 +38,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from quizzes import scheduling
+from quizzes.answers import ALL_GRADES
 from quizzes.models import (
     CardStatus,
     Choice,
@@ -45,6 +47,7 @@ from quizzes.models import (
     MemoryState,
     ReviewLog,
     ReviewSource,
+    Topic,
 )
 from quizzes.services.review import scheduler_for
 
@@ -111,8 +114,11 @@ class ReviewScreen:
         return round(100 * self.done_today / total) if total else 100
 
 
-def _queue(user: Any):
-    return MemoryState.objects.filter(user=user, suspended=False, card__status=CardStatus.PUBLISHED)
+def _queue(user: Any, topic_id: int | None = None):
+    queue = MemoryState.objects.filter(
+        user=user, suspended=False, card__status=CardStatus.PUBLISHED
+    )
+    return queue if topic_id is None else queue.filter(card__topic_id=topic_id)
 
 
 def _scalar(queryset: QuerySet, aggregate: Aggregate) -> Subquery:
@@ -137,10 +143,13 @@ def review_screen(
     learner_settings: LearnerSettings,
     prefer_card_id: int | None = None,
     pick_card: bool = True,
+    topic_id: int | None = None,
 ) -> ReviewScreen:
     """The next card and today's counts in two queries (three when the card has choices).
 
     `prefer_card_id` puts that card first if it is in the queue (the card an undo brought back).
+    `topic_id` restricts the queue and its counts to one topic's cards; the daily limits still
+    count every answer of the learner's day.
     """
     day_start = scheduling.learning_day_start(
         now, time_zone=learner_settings.time_zone, day_start_hour=learner_settings.day_start_hour
@@ -172,11 +181,11 @@ def review_screen(
             reviews_done=_count(answers.filter(today, state_before__stage=MemoryStage.REVIEW)),
             # The newest answer is the one undo takes back (ids grow with time).
             last_id=_scalar(answers, Max("id")),
-            learning=_count(_queue(user).filter(available & due_learning)),
-            review=_count(_queue(user).filter(available & due_review)),
-            new=_count(_queue(user).filter(available, stage=MemoryStage.NEW)),
-            next_due=_scalar(_queue(user).filter(scheduled, due__gt=now), Min("due")),
-            due_tomorrow=_count(_queue(user).filter(scheduled, due__lt=tomorrow_end)),
+            learning=_count(_queue(user, topic_id).filter(available & due_learning)),
+            review=_count(_queue(user, topic_id).filter(available & due_review)),
+            new=_count(_queue(user, topic_id).filter(available, stage=MemoryStage.NEW)),
+            next_due=_scalar(_queue(user, topic_id).filter(scheduled, due__gt=now), Min("due")),
+            due_tomorrow=_count(_queue(user, topic_id).filter(scheduled, due__lt=tomorrow_end)),
         )
         .get()
     )
@@ -203,7 +212,7 @@ def review_screen(
     if screen.new:
         allowed |= Q(stage=MemoryStage.NEW)
     queue = (
-        _queue(user)
+        _queue(user, topic_id)
         .filter(available & allowed)
         .select_related("card__lesson__topic", "card__topic")
         .annotate(
@@ -246,18 +255,53 @@ def review_screen(
 
 
 def shown_state(*, user: Any, card_id: int) -> MemoryState | None:
-    """The learner's memory of one card, with the card, its source and the learner's settings."""
+    """The learner's memory of one published card, with the card, its source and the learner's
+    settings; None for a card that is not theirs or no longer published."""
     return (
-        MemoryState.objects.filter(user=user, card_id=card_id)
+        MemoryState.objects.filter(user=user, card_id=card_id, card__status=CardStatus.PUBLISHED)
         .select_related("card__lesson__topic", "card__topic", "user__learner_settings")
         .first()
     )
 
 
+def card_withdrawn(*, user: Any, card_id: int) -> bool:
+    """Whether the learner has this card but it was unpublished or archived since it was shown."""
+    return (
+        MemoryState.objects.filter(user=user, card_id=card_id)
+        .exclude(card__status=CardStatus.PUBLISHED)
+        .exists()
+    )
+
+
+def suspended_cards(*, user: Any) -> QuerySet[MemoryState]:
+    """The learner's suspended published cards, leeches first, in reading order (one query)."""
+    return (
+        MemoryState.objects.filter(user=user, suspended=True, card__status=CardStatus.PUBLISHED)
+        .select_related("card__topic")
+        .order_by(
+            "-is_leech",
+            "card__topic__article__title",
+            "card__topic__position",
+            "card__position",
+            "card_id",
+        )
+    )
+
+
+def review_topic(*, slug: str) -> Topic | None:
+    """The topic a review session is restricted to, by its slug."""
+    return Topic.objects.only("pk", "slug", "title").filter(slug=slug).first()
+
+
 def grade_options(
-    state: MemoryState, *, now: datetime, learner_settings: LearnerSettings
+    state: MemoryState,
+    *,
+    now: datetime,
+    learner_settings: LearnerSettings,
+    allowed: Collection[int] = ALL_GRADES,
 ) -> list[GradeOption]:
-    """The four grades with the interval each would give if chosen now (e.g. 10m, 1d, 4d, 9d)."""
+    """The allowed grades (all four by default) with the interval each would give if chosen now
+    (e.g. 10m, 1d, 4d, 9d)."""
     intervals = scheduling.next_intervals(
         scheduling.Memory.of(state), now=now, scheduler=scheduler_for(state.card, learner_settings)
     )
@@ -271,8 +315,5 @@ def grade_options(
             interval=scheduling.format_interval(intervals[rating]),
         )
         for rating, name, css in names
+        if rating in allowed
     ]
-
-
-def due_in(moment: datetime | None, *, now: datetime) -> timedelta | None:
-    return None if moment is None else moment - now

@@ -26,12 +26,14 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
+from quizzes import answers, grading
 from quizzes.grading import GRADABLE_KINDS
 from quizzes.models import (
     Assignment,
     Attempt,
     AttemptQuestion,
     Card,
+    CardKind,
     CardStatus,
     Completion,
     FeedbackPolicy,
@@ -233,6 +235,70 @@ def attempt_questions(*, attempt: Attempt) -> list[AttemptQuestion]:
         .prefetch_related("card__choices")
         .order_by("position")
     )
+
+
+def question_item(
+    question: AttemptQuestion, *, module: TrainingModule, feedback: bool
+) -> dict[str, Any]:
+    """What the question templates need: choices in the order drawn, the saved answer, whether
+    the card changed since it was drawn, and (when feedback is allowed) the verdict, right
+    answers and explanation. Credit comes from grading.grade_question, as on submit; once
+    graded, the stored credit is shown."""
+    card = question.card
+    grade = grading.grade_question(question, partial_credit=module.partial_credit)
+    by_id = {choice.pk: choice for choice in card.choices.all()}
+    picked = set(question.response) if isinstance(question.response, list) else set()
+    cloze = card.kind == CardKind.CLOZE and not grade.changed
+    item: dict[str, Any] = {
+        "question": question,
+        "card": card,
+        "choices": [
+            {"choice": by_id[pk], "picked": pk in picked}
+            for pk in question.choice_order
+            if pk in by_id
+        ],
+        "typed": question.response if isinstance(question.response, str) else "",
+        "cloze": answers.cloze_html(card.front, reveal=False) if cloze else None,
+        "answered": question.response is not None,
+        "changed": grade.changed,
+        "changed_note": grading.CHANGED_NOTE if grade.changed else "",
+        "feedback": feedback,
+        "locked": False,
+    }
+    if feedback:
+        fraction = question.fraction if question.fraction is not None else grade.fraction
+        item.update(
+            fraction=fraction,
+            percent=int((fraction * 100).to_integral_value()),
+            right=grading.is_fully_right(fraction),
+            cloze_answer=answers.cloze_html(card.front, reveal=True) if cloze else None,
+        )
+    return item
+
+
+def open_question_item(question: AttemptQuestion, *, module: TrainingModule) -> dict[str, Any]:
+    """A question of an open attempt: with immediate feedback an answered question shows its
+    verdict and is locked; a question whose card changed can no longer be answered."""
+    show = module.feedback_policy == FeedbackPolicy.IMMEDIATE and question.answered_at is not None
+    item = question_item(question, module=module, feedback=show)
+    item["locked"] = show or item["changed"]
+    return item
+
+
+def open_attempt_items(*, attempt: Attempt) -> list[dict[str, Any]]:
+    """Every question of the open attempt, as the attempt page shows it (two queries)."""
+    return [
+        open_question_item(question, module=attempt.module)
+        for question in attempt_questions(attempt=attempt)
+    ]
+
+
+def result_items(*, attempt: Attempt, feedback: bool) -> list[dict[str, Any]]:
+    """Every question of the submitted attempt for the result page (two queries)."""
+    return [
+        question_item(question, module=attempt.module, feedback=feedback)
+        for question in attempt_questions(attempt=attempt)
+    ]
 
 
 # --- Instructors' report ---------------------------------------------------------------------

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from quizzes.models import (
     AttemptQuestion,
@@ -152,48 +153,84 @@ def topic_history_q() -> Q:
     )
 
 
-def card_deletion_refusal(card: Card) -> str | None:
-    """Why this card must not be deleted, or None when deleting it loses nothing a learner did."""
-    if (
-        ReviewLog.objects.filter(card=card).exists()
-        or MemoryState.objects.filter(card=card, reps__gt=0).exists()
-        or AttemptQuestion.objects.filter(card=card).exists()
-    ):
+def _cards_with_deletion_facts(cards: QuerySet[Card]) -> QuerySet[Card]:
+    """Cards annotated with everything that forbids deleting them, in one query."""
+    modules = TrainingModule.objects.filter(question_pool=OuterRef("pk")).order_by("title", "pk")
+    waiting = (
+        MemoryState.objects.filter(card=OuterRef("pk"))
+        .order_by()
+        .values("card")
+        .annotate(total=Count("pk"))
+        .values("total")
+    )
+    return cards.annotate(
+        answered=Exists(ReviewLog.objects.filter(card=OuterRef("pk")))
+        | Exists(MemoryState.objects.filter(card=OuterRef("pk"), reps__gt=0))
+        | Exists(AttemptQuestion.objects.filter(card=OuterRef("pk"))),
+        pool_module=Subquery(modules.values("title")[:1]),
+        waiting=Coalesce(Subquery(waiting, output_field=IntegerField()), 0),
+    )
+
+
+def _card_refusal(card: Card) -> str | None:
+    if card.answered:
         return f"Card “{card}” has learner history; archive it instead."
-    module = TrainingModule.objects.filter(question_pool=card).order_by("title").first()
-    if module is not None:
+    if card.pool_module is not None:
         return (
-            f"Card “{card}” is in the question pool of the training module “{module}”; "
+            f"Card “{card}” is in the question pool of the training module “{card.pool_module}”; "
             "archive it instead."
         )
-    waiting = MemoryState.objects.filter(card=card).count()
-    if waiting:
+    if card.waiting:
         return (
-            f"Card “{card}” is waiting in {waiting} learner review "
-            f"queue{'s' if waiting != 1 else ''}; archive it instead."
+            f"Card “{card}” is waiting in {card.waiting} learner review "
+            f"queue{'s' if card.waiting != 1 else ''}; archive it instead."
         )
     return None
 
 
-def topic_deletion_refusal(topic: Topic) -> str | None:
-    """Why this topic must not be deleted, or None."""
-    cards = Card.objects.filter(topic=topic)
-    if (
-        ReviewLog.objects.filter(card__in=cards).exists()
-        or MemoryState.objects.filter(card__in=cards).exists()
-        or AttemptQuestion.objects.filter(card__in=cards).exists()
-    ):
+def _topics_with_deletion_facts(topics: QuerySet[Topic]) -> QuerySet[Topic]:
+    """Topics annotated with whether any of their cards carries learner history, in one query."""
+    return topics.annotate(
+        answered=Exists(ReviewLog.objects.filter(card__topic=OuterRef("pk")))
+        | Exists(MemoryState.objects.filter(card__topic=OuterRef("pk")))
+        | Exists(AttemptQuestion.objects.filter(card__topic=OuterRef("pk")))
+    )
+
+
+def _topic_refusal(topic: Topic) -> str | None:
+    if topic.answered:
         return f"Topic “{topic}” has learner history; archive its cards instead."
     return None
 
 
+def card_deletion_refusal(card: Card) -> str | None:
+    """Why this card must not be deleted, or None when deleting it loses nothing a learner did."""
+    checked = _cards_with_deletion_facts(Card.objects.filter(pk=card.pk)).first()
+    return _card_refusal(checked) if checked is not None else None
+
+
+def topic_deletion_refusal(topic: Topic) -> str | None:
+    """Why this topic must not be deleted, or None."""
+    checked = _topics_with_deletion_facts(Topic.objects.filter(pk=topic.pk)).first()
+    return _topic_refusal(checked) if checked is not None else None
+
+
 def deletion_refusals(objs: Iterable[Card | Topic]) -> list[str]:
-    """The refusal messages for every object in a bulk delete that must be kept."""
-    messages = []
-    for obj in objs:
-        refusal = (
-            card_deletion_refusal(obj) if isinstance(obj, Card) else topic_deletion_refusal(obj)
-        )
-        if refusal:
-            messages.append(refusal)
+    """The refusal messages for every object in a bulk delete that must be kept.
+
+    One query per kind of object, however many are selected.
+    """
+    by_model: dict[type, list[int]] = defaultdict(list)
+    if isinstance(objs, QuerySet):
+        by_model[objs.model] = list(objs.order_by().values_list("pk", flat=True))
+    else:
+        for obj in objs:
+            by_model[type(obj)].append(obj.pk)
+    messages: list[str] = []
+    if by_model.get(Card):
+        cards = _cards_with_deletion_facts(Card.objects.filter(pk__in=by_model[Card]))
+        messages += [m for card in cards.order_by("pk") if (m := _card_refusal(card))]
+    if by_model.get(Topic):
+        topics = _topics_with_deletion_facts(Topic.objects.filter(pk__in=by_model[Topic]))
+        messages += [m for topic in topics.order_by("pk") if (m := _topic_refusal(topic))]
     return messages

@@ -32,6 +32,7 @@ from quizzes.models import (
 from quizzes.scheduling import Memory
 
 TOKEN_SALT = "bonelearn.review.card"
+VERDICT_SALT = "bonelearn.review.verdict"
 ANSWER_TIMER_CAP_MS = 60_000
 
 
@@ -80,6 +81,25 @@ def settings_for(user: Any) -> LearnerSettings:
     return learner_settings
 
 
+SETTINGS_FIELDS = (
+    "desired_retention",
+    "critical_retention",
+    "new_cards_per_day",
+    "max_reviews_per_day",
+    "time_zone",
+    "day_start_hour",
+)
+
+
+def settings_save(*, user: Any, values: dict[str, Any]) -> LearnerSettings:
+    """Store the learner's chosen settings, creating their row on first save; safe when two first
+    saves race (update_or_create retries the lookup after a failed insert)."""
+    learner_settings, _ = LearnerSettings.objects.update_or_create(
+        user=user, defaults={name: values[name] for name in SETTINGS_FIELDS if name in values}
+    )
+    return learner_settings
+
+
 def settings_or_defaults(user: Any) -> LearnerSettings:
     """The learner's settings for reading: saved ones, or unsaved defaults (one query, no write)."""
     return LearnerSettings.objects.filter(user=user).first() or LearnerSettings(user=user)
@@ -121,6 +141,28 @@ def token_read(token: str) -> CardToken:
     return CardToken(
         user_id=user_id, card_id=card_id, version=version, issued_at=issued_at, raw=token
     )
+
+
+def verdict_issue(*, token: CardToken, right: bool) -> str:
+    """A signed statement that the answer checked for this shown card was right or wrong.
+
+    Bound to the learner, the card, its version and the one-time token, so it cannot be reused
+    for another card, another showing of the same card, or another learner.
+    """
+    payload = [token.user_id, token.card_id, token.version, _log_token(token.raw), bool(right)]
+    return signing.dumps(payload, salt=VERDICT_SALT, compress=False)
+
+
+def verdict_read(verdict: str, *, token: CardToken) -> bool:
+    """Whether the checked answer was right; raises signing.BadSignature unless the verdict was
+    issued for exactly this shown card."""
+    payload = signing.loads(verdict, salt=VERDICT_SALT)
+    expected = [token.user_id, token.card_id, token.version, _log_token(token.raw)]
+    if not (isinstance(payload, list) and len(payload) == 5 and payload[:4] == expected):
+        raise signing.BadSignature("verdict issued for another card or showing")
+    if not isinstance(payload[4], bool):
+        raise signing.BadSignature("verdict payload has the wrong types")
+    return payload[4]
 
 
 def _log_token(token: str) -> str:
@@ -366,6 +408,20 @@ def card_bury(
 def card_suspend(*, user: Any, token: CardToken) -> None:
     """Take the shown card out of the learner's reviews until they (or an instructor) restore it."""
     _bump(user=user, token=token, suspended=True)
+
+
+@transaction.atomic
+def card_unsuspend(*, user: Any, card_id: int) -> MemoryState:
+    """Put one of the learner's suspended cards back into their reviews, where it stopped.
+
+    A leech keeps its flag (instructors still see it) and its lapse count, which goes on
+    counting; it is not suspended again automatically. Raises MemoryState.DoesNotExist for a
+    card that is not the learner's; restoring a card that is not suspended changes nothing.
+    """
+    MemoryState.objects.filter(user=user, card_id=card_id, suspended=True).update(
+        suspended=False, version=F("version") + 1
+    )
+    return MemoryState.objects.select_related("card").get(user=user, card_id=card_id)
 
 
 # --- Rebuild from the log -------------------------------------------------------------------

@@ -1,31 +1,33 @@
 """Writes of training: start an attempt, save an answer, submit (grade once), record completions.
 
-Time limit: Attempt.deadline is fixed when the attempt starts and checked here, on the server,
-against the `now` the caller passes. An answer at or after the deadline is refused (TimeUp) and the
-attempt is submitted with what was saved before it; the attempt is stamped submitted at the
-deadline. Submitting claims the attempt with a conditional UPDATE (submitted_at IS NULL), so a
-double submit grades it once.
+Time limit: an attempt's answers are accepted until it closes: Attempt.deadline (fixed when it
+starts: the time limit, capped at the module's closing) or the module's `available_until`,
+whichever comes first, checked here on the server against the `now` the caller passes. An answer
+at or after that moment is refused (TimeUp) and the attempt is submitted with what was saved
+before it, stamped submitted at that moment. Submitting claims the attempt with a conditional
+UPDATE (submitted_at IS NULL), so a double submit grades it once.
 
 Mistakes become practice: on submit, every question not fully right (wrong, partly right or left
 blank) is logged as a quiz review rated Again for that card, which puts it in the learner's
 learning queue (due minutes later, so certainly in tomorrow's review). Doing it on submit rather
-than on each answer means changing an answer never leaves a stale review behind.
+than on each answer means changing an answer never leaves a stale review behind. A question whose
+card changed after it was drawn earns 0 but is not the learner's mistake, so it is not logged.
 """
 
 from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 
-from quizzes import grading
+from quizzes import grading, scheduling
 from quizzes.models import (
     Attempt,
     AttemptQuestion,
@@ -33,11 +35,13 @@ from quizzes.models import (
     Choice,
     Completion,
     FeedbackPolicy,
+    MemoryState,
+    ReviewLog,
     ReviewSource,
     TrainingModule,
 )
 from quizzes.selectors.training import assignments_for, module_closed_reason, pool_cards
-from quizzes.services.review import ReviewRejected, review_record
+from quizzes.services.review import _snapshot, retention_for, scheduler_for, settings_or_defaults
 
 MAX_TYPED_LENGTH = 500
 
@@ -76,22 +80,52 @@ class InvalidAnswer(TrainingRefused):
     status = 400
 
 
+class QuestionChanged(TrainingRefused):
+    status = 409
+
+
 TIME_UP_MESSAGE = (
     "Time is up: your attempt was submitted with the answers saved before the deadline."
 )
+CLOSED_MESSAGE = (
+    "The module has closed: your attempt was submitted with the answers saved before it closed."
+)
 FINISHED_MESSAGE = "This attempt was already submitted; its answers can no longer change."
+CHANGED_MESSAGE = (
+    "This question was changed by your instructor after the attempt started, so it can no "
+    "longer be answered. It earns no credit."
+)
+
+
+def closes_at(attempt: Attempt) -> datetime | None:
+    """When the attempt stops taking answers: its deadline or the module's closing, if sooner.
+
+    The module's closing is read again because an instructor may bring it forward mid-attempt.
+    """
+    ends = [end for end in (attempt.deadline, attempt.module.available_until) if end is not None]
+    return min(ends) if ends else None
 
 
 def is_expired(attempt: Attempt, *, now: datetime) -> bool:
-    return attempt.deadline is not None and now >= attempt.deadline
+    end = closes_at(attempt)
+    return end is not None and now >= end
+
+
+def time_up_message(attempt: Attempt, *, now: datetime) -> str:
+    until = attempt.module.available_until
+    closed = until is not None and now >= until
+    if closed and (attempt.deadline is None or until <= attempt.deadline):
+        return CLOSED_MESSAGE
+    return TIME_UP_MESSAGE
 
 
 # --- Starting --------------------------------------------------------------------------------
 
 
-def _draw(module: TrainingModule, *, rng: random.Random) -> list[tuple[int, list[int]]]:
-    """The attempt's questions: (card id, choice ids as shown), drawn at random from the pool."""
-    pool = list(pool_cards(module).values_list("pk", flat=True))
+def _draw(module: TrainingModule, *, rng: random.Random) -> list[tuple[int, str, list[int]]]:
+    """The attempt's questions: (card id, kind, choice ids as shown), drawn from the pool."""
+    kinds = dict(pool_cards(module).values_list("pk", "kind"))
+    pool = list(kinds)
     if not pool:
         raise ModuleClosed("This module has no questions yet. Please tell your instructor.")
     drawn = rng.sample(pool, k=min(module.questions_per_attempt, len(pool)))
@@ -108,7 +142,7 @@ def _draw(module: TrainingModule, *, rng: random.Random) -> list[tuple[int, list
     if module.shuffle_choices:
         for ids in choices.values():
             rng.shuffle(ids)
-    return [(card_id, choices[card_id]) for card_id in drawn]
+    return [(card_id, kinds[card_id], choices[card_id]) for card_id in drawn]
 
 
 def attempt_start(
@@ -121,10 +155,7 @@ def attempt_start(
     """
     if not assignments_for(user).filter(module=module).exists():
         raise NotAssigned("This module is not assigned to you.")
-    for expired in Attempt.objects.filter(
-        user=user, module=module, submitted_at__isnull=True, deadline__lte=now
-    ):
-        attempt_submit(attempt=expired, now=now)
+    attempts_expire(user=user, now=now, module=module)
     with transaction.atomic():
         reason = module_closed_reason(module, now=now)
         if reason:
@@ -140,11 +171,10 @@ def attempt_start(
                 f"You have used all {module.attempts_allowed} attempts of this module."
             )
         questions = _draw(module, rng=rng or random.SystemRandom())
-        deadline = (
-            now + timedelta(minutes=module.time_limit_minutes)
-            if module.time_limit_minutes
-            else None
-        )
+        ends = [module.available_until] if module.available_until is not None else []
+        if module.time_limit_minutes:
+            ends.append(now + timedelta(minutes=module.time_limit_minutes))
+        deadline = min(ends) if ends else None
         try:
             with transaction.atomic():
                 attempt = Attempt.objects.create(
@@ -152,9 +182,13 @@ def attempt_start(
                 )
                 AttemptQuestion.objects.bulk_create(
                     AttemptQuestion(
-                        attempt=attempt, card_id=card_id, position=position, choice_order=order
+                        attempt=attempt,
+                        card_id=card_id,
+                        card_kind=kind,
+                        position=position,
+                        choice_order=order,
                     )
-                    for position, (card_id, order) in enumerate(questions, start=1)
+                    for position, (card_id, kind, order) in enumerate(questions, start=1)
                 )
         except IntegrityError:
             # Started at the same moment in another tab: that attempt is the one to resume.
@@ -172,6 +206,13 @@ def _clean_response(
     question: AttemptQuestion, *, choice_ids: list[int], typed: str
 ) -> list[int] | str:
     kind = question.card.kind
+    if grading.question_changed(
+        drawn_kind=question.card_kind,
+        kind=kind,
+        shown_choice_ids=question.choice_order,
+        choice_ids=[choice.pk for choice in question.card.choices.all()],
+    ):
+        raise QuestionChanged(CHANGED_MESSAGE)
     if kind == CardKind.CLOZE:
         text = " ".join((typed or "").split())
         if not text:
@@ -200,9 +241,10 @@ def answer_save(
 ) -> AttemptQuestion:
     """Save the learner's answer to one question of her open attempt, at once.
 
-    Raises AttemptFinished (already submitted), TimeUp (deadline passed: the attempt is then
-    submitted), InvalidAnswer (a choice not shown, none picked, empty text) or AlreadyAnswered
-    (immediate feedback: the first answer is final).
+    Raises AttemptFinished (already submitted), TimeUp (deadline passed or module closed: the
+    attempt is then submitted), InvalidAnswer (a choice not shown, none picked, empty text),
+    QuestionChanged (the card was edited since it was drawn) or AlreadyAnswered (immediate
+    feedback: the first answer is final).
     """
     if question.attempt_id != attempt.pk:
         raise InvalidAnswer("That question is not part of this attempt.")
@@ -223,7 +265,7 @@ def answer_save(
             question.answered_at = now
             return question
     attempt_submit(attempt=locked, now=now)
-    raise TimeUp(TIME_UP_MESSAGE)
+    raise TimeUp(time_up_message(locked, now=now))
 
 
 # --- Submitting ------------------------------------------------------------------------------
@@ -231,8 +273,12 @@ def answer_save(
 
 def attempt_submit(*, attempt: Attempt, now: datetime) -> Attempt:
     """Grade the attempt once: credit per question, score, pass/fail, the first Completion, and
-    every question not fully right into the learner's review. A repeat returns it unchanged."""
-    submitted_at = min(now, attempt.deadline) if attempt.deadline else now
+    every question not fully right into the learner's review. A repeat returns it unchanged.
+
+    A fixed number of queries however many questions are wrong: the write lock is held meanwhile.
+    """
+    end = closes_at(attempt)
+    submitted_at = min(now, end) if end is not None else now
     with transaction.atomic():
         claimed = Attempt.objects.filter(pk=attempt.pk, submitted_at__isnull=True).update(
             submitted_at=submitted_at
@@ -246,19 +292,12 @@ def attempt_submit(*, attempt: Attempt, now: datetime) -> Attempt:
             .select_related("card")
             .prefetch_related("card__choices")
         )
+        mistakes = []
         for question in questions:
-            card = question.card
-            question.fraction = grading.grade_response(
-                kind=card.kind,
-                correct_choice_ids=[c.pk for c in card.choices.all() if c.is_correct],
-                response=question.response,
-                accepted_answers=(
-                    grading.cloze_accepted(front=card.front, accepted_answers=card.accepted_answers)
-                    if card.kind == CardKind.CLOZE
-                    else ()
-                ),
-                partial_credit=module.partial_credit,
-            )
+            grade = grading.grade_question(question, partial_credit=module.partial_credit)
+            question.fraction = grade.fraction
+            if not grade.changed and not grading.is_fully_right(grade.fraction):
+                mistakes.append(question)
         AttemptQuestion.objects.bulk_update(questions, ["fraction"])
         attempt.score = grading.attempt_score(
             (q.fraction for q in questions), questions=len(questions)
@@ -279,21 +318,101 @@ def attempt_submit(*, attempt: Attempt, now: datetime) -> Attempt:
                 ],
                 ignore_conflicts=True,
             )
-        for question in questions:
-            if grading.is_fully_right(question.fraction):
-                continue
-            try:
-                review_record(
-                    user=attempt.user,
-                    card=question.card,
-                    rating=1,
-                    now=now,
-                    token=f"quiz-{question.pk}",
-                    source=ReviewSource.QUIZ,
-                )
-            except ReviewRejected:
-                continue  # already logged for this question
+        _mistakes_record(user=attempt.user, questions=mistakes, now=now)
     return attempt
+
+
+_STATE_FIELDS = [
+    "stage",
+    "step",
+    "stability",
+    "difficulty",
+    "due",
+    "last_review",
+    "reps",
+    "lapses",
+    "is_leech",
+    "suspended",
+    "version",
+]
+
+
+def _mistakes_record(*, user: Any, questions: Sequence[AttemptQuestion], now: datetime) -> None:
+    """Log each question as a quiz review rated Again (token quiz-<question id>) and move its
+    card's memory on, as review_record does for one answer, in a fixed number of queries."""
+    if not questions:
+        return
+    learner_settings = settings_or_defaults(user)
+    tokens = {f"quiz-{question.pk}": question.card for question in questions}
+    logged = set(ReviewLog.objects.filter(token__in=tokens).values_list("token", flat=True))
+    todo = {token: card for token, card in tokens.items() if token not in logged}
+    if not todo:
+        return
+    # A quiz mistake on a card the learner never unlocked starts its memory here.
+    MemoryState.objects.bulk_create(
+        [MemoryState(user=user, card=card, unlocked_at=now) for card in todo.values()],
+        ignore_conflicts=True,
+    )
+    states = {
+        state.card_id: state
+        for state in MemoryState.objects.select_for_update().filter(
+            user=user, card__in=[card.pk for card in todo.values()]
+        )
+    }
+    logs = []
+    for token, card in todo.items():
+        state = states[card.pk]
+        scheduler = scheduler_for(card, learner_settings)
+        after = scheduling.answer(
+            scheduling.Memory.of(state), rating=scheduling.AGAIN, now=now, scheduler=scheduler
+        )
+        state_before = _snapshot(state)
+        lapsed = scheduling.is_lapse(state.stage, scheduling.AGAIN)
+        state.lapses += 1 if lapsed else 0
+        if lapsed and state.lapses >= scheduling.LEECH_LAPSES and not state.is_leech:
+            state.is_leech = True
+            state.suspended = True
+        state.stage = after.stage
+        state.step = after.step
+        state.stability = after.stability
+        state.difficulty = after.difficulty
+        state.due = after.due
+        state.last_review = after.last_review
+        state.reps += 1
+        state.version += 1
+        interval = after.due - scheduling.as_utc(now)
+        logs.append(
+            ReviewLog(
+                user=user,
+                card=card,
+                rating=scheduling.AGAIN,
+                reviewed_at=now,
+                source=ReviewSource.QUIZ,
+                state_before=state_before,
+                state_after=_snapshot(state),
+                interval_seconds=round(interval.total_seconds()),
+                desired_retention=retention_for(card, learner_settings),
+                fsrs_parameters=learner_settings.fsrs_parameters,
+                token=token,
+            )
+        )
+    ReviewLog.objects.bulk_create(logs)
+    MemoryState.objects.bulk_update(list(states.values()), _STATE_FIELDS)
+
+
+def attempts_expire(*, user: Any, now: datetime, module: TrainingModule | None = None) -> int:
+    """Grade the learner's open attempts whose time is up or whose module has closed (one query
+    when there are none), so every page shows them as graded. Returns how many were graded."""
+    expired = Attempt.objects.filter(user=user, submitted_at__isnull=True).filter(
+        Q(deadline__lte=now) | Q(module__available_until__lte=now)
+    )
+    if module is not None:
+        expired = expired.filter(module=module)
+    graded = 0
+    for attempt in expired.select_related("module"):
+        attempt_submit(attempt=attempt, now=now)
+        graded += 1
+    return graded
 
 
 # --- Learner accounts ------------------------------------------------------------------------
@@ -303,33 +422,49 @@ def attempt_submit(*, attempt: Attempt, now: datetime) -> Attempt:
 class LearnersCreated:
     users: int
     groups_created: list[str]
+    added: int = 0
+    new_accounts: list[Any] = field(default_factory=list)
 
 
 @transaction.atomic
 def learners_create(*, rows: Sequence[Any]) -> LearnersCreated:
-    """Create one account per checked upload row and put it in its group (created if new).
+    """Create an account for each new username of the checked upload rows, and put every row's
+    learner (new or existing) in its group, created if new.
 
-    Rows must already be free of errors (see training_forms). Accounts get an unusable password:
-    nobody can log in as them until a password is set for them, so a leaked sheet opens nothing.
+    Rows must already be free of errors (see training_forms). Existing accounts keep their name,
+    email and password. New accounts get an unusable password: nobody can log in as them until a
+    password is set (the one-time links of the upload page), so a leaked sheet opens nothing.
     """
     user_model = get_user_model()
     names = sorted({row.group for row in rows})
     existing = set(Group.objects.filter(name__in=names).values_list("name", flat=True))
     Group.objects.bulk_create([Group(name=name) for name in names if name not in existing])
     groups = {group.name: group for group in Group.objects.filter(name__in=names)}
+    accounts = {
+        user.username: user
+        for user in user_model.objects.filter(username__in=[row.username for row in rows])
+    }
     memberships = []
+    new_accounts = []
     for row in rows:
-        user = user_model(
-            username=row.username,
-            first_name=row.first_name[:150],
-            last_name=row.last_name[:150],
-            email=row.email,
-        )
-        user.set_unusable_password()
-        user.save()
+        user = accounts.get(row.username)
+        if user is None:
+            user = user_model(
+                username=row.username,
+                first_name=row.first_name[:150],
+                last_name=row.last_name[:150],
+                email=row.email,
+            )
+            user.set_unusable_password()
+            user.save()
+            new_accounts.append(user)
         membership = user_model.groups.through(user_id=user.pk, group_id=groups[row.group].pk)
         memberships.append(membership)
-    user_model.groups.through.objects.bulk_create(memberships)
+    # Someone already in the group stays there once.
+    user_model.groups.through.objects.bulk_create(memberships, ignore_conflicts=True)
     return LearnersCreated(
-        users=len(rows), groups_created=[name for name in names if name not in existing]
+        users=len(new_accounts),
+        groups_created=[name for name in names if name not in existing],
+        added=len(rows) - len(new_accounts),
+        new_accounts=new_accounts,
     )

@@ -5,13 +5,12 @@ Staff only: the quizzes.view_cohort_statistics permission (the Instructors group
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable
 
 from django import forms
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.text import slugify
@@ -19,6 +18,7 @@ from django.views.decorators.http import require_GET
 
 from quizzes.http import HtmxHttpRequest
 from quizzes.selectors import analytics
+from quizzes.spreadsheets import csv_response
 
 PERMISSION = "quizzes.view_cohort_statistics"
 EXPORTS = ("topics", "cards", "modules")
@@ -35,6 +35,15 @@ class CohortFilterForm(forms.Form):
     page = forms.IntegerField(
         min_value=1, required=False, error_messages={"invalid": "The page must be a number."}
     )
+    cards_page = forms.IntegerField(
+        min_value=1, required=False, error_messages={"invalid": "The page must be a number."}
+    )
+    sort = forms.ChoiceField(
+        choices=list(analytics.CARD_ORDERS.items()),
+        required=False,
+        label="Sort cards by",
+        error_messages={"invalid_choice": "The cards cannot be sorted that way."},
+    )
 
 
 def _require_permission(request: HtmxHttpRequest) -> None:
@@ -50,30 +59,51 @@ def _first_error(form: forms.Form) -> str:
 def instructor_dashboard(request: HtmxHttpRequest) -> HttpResponse:
     _require_permission(request)
     form = CohortFilterForm(request.GET)
-    template = "quizzes/instructor.html#tables" if request.htmx else "quizzes/instructor.html"
+    # A history restore (back button after an htmx page turn) needs the whole page.
+    fragment = bool(request.htmx) and not request.htmx.history_restore_request
+    # The card table's pager and sort swap only that table, so they need not rebuild the matrix.
+    cards_only = fragment and request.htmx.target == "card-table"
+    if cards_only:
+        template = "quizzes/instructor.html#cards"
+    elif fragment:
+        template = "quizzes/instructor.html#tables"
+    else:
+        template = "quizzes/instructor.html"
     if not form.is_valid():
         context = {"form": CohortFilterForm(), "error": _first_error(form)}
         return render(request, template, context, status=400)
+    data = form.cleaned_data
+    cards_order = data["sort"] or next(iter(analytics.CARD_ORDERS))
+    if cards_only:
+        cards = analytics.card_page(
+            group=data["group"], page=data["cards_page"] or 1, order=cards_order
+        )
+        return render(request, template, {"form": form, "cards": cards, "group": data["group"]})
     board = analytics.dashboard(
         now=timezone.now(),
-        group=form.cleaned_data["group"],
-        page=form.cleaned_data["page"] or 1,
+        group=data["group"],
+        page=data["page"] or 1,
+        cards_page=data["cards_page"] or 1,
+        cards_order=cards_order,
     )
-    return render(request, template, {"form": form, "board": board})
+    context = {"form": form, "board": board, "cards": board.cards, "group": board.group}
+    return render(request, template, context)
 
 
-def _cell(value: object) -> object:
-    # A spreadsheet runs a cell that starts with = + - @ as a formula; authored text must not.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return "" if value is None else value
-
-
-def _rows(table: str, group: Group | None) -> Iterable[list[object]]:
+def _table(table: str, group: Group | None) -> tuple[list[str], Iterable[list[object]]]:
+    """The header and the rows of one exported table; rows are computed as they stream."""
     if table == "topics":
-        yield ["learner", "topic", "cards_started", "mastery", "first_tries", "first_try_accuracy"]
-        for learner, topic, cell in analytics.learner_topic_cells(now=timezone.now(), group=group):
-            yield [
+        header = [
+            "learner",
+            "topic",
+            "cards_started",
+            "mastery",
+            "first_tries",
+            "first_try_accuracy",
+        ]
+        cells = analytics.learner_topic_cells(now=timezone.now(), group=group)
+        return header, (
+            [
                 learner.get_username(),
                 str(topic),
                 cell.introduced,
@@ -81,8 +111,10 @@ def _rows(table: str, group: Group | None) -> Iterable[list[object]]:
                 cell.first_tries,
                 cell.accuracy,
             ]
-    elif table == "cards":
-        yield [
+            for learner, topic, cell in cells
+        )
+    if table == "cards":
+        header = [
             "card_id",
             "topic",
             "kind",
@@ -99,9 +131,8 @@ def _rows(table: str, group: Group | None) -> Iterable[list[object]]:
             "discrimination",
             "choices_chosen",
         ]
-        for row in analytics.card_table(group=group):
-            choices = "; ".join(f"{share.choice.text}={share.chosen}" for share in row.choices)
-            yield [
+        return header, (
+            [
                 row.card.pk,
                 str(row.card.topic),
                 row.card.kind,
@@ -116,34 +147,37 @@ def _rows(table: str, group: Group | None) -> Iterable[list[object]]:
                 row.answers,
                 row.facility,
                 row.discrimination,
-                choices,
+                "; ".join(f"{share.choice.text}={share.chosen}" for share in row.choices),
             ]
-    else:
-        yield [
-            "module",
-            "attempts",
-            "learners",
-            "mean_score",
-            "sd_score",
-            "pass_rate",
-            "first_attempts",
-            "cronbach_alpha",
+            for row in analytics.card_table(group=group)
+        )
+    header = [
+        "module",
+        "attempts",
+        "learners",
+        "mean_score",
+        "sd_score",
+        "pass_rate",
+        "first_attempts",
+        "cronbach_alpha",
+    ]
+    return header, (
+        [
+            row.module.title,
+            row.attempts,
+            row.learners,
+            row.mean_score,
+            row.sd_score,
+            row.pass_rate,
+            row.first_attempts,
+            row.alpha,
         ]
-        for row in analytics.module_table(group=group):
-            yield [
-                row.module.title,
-                row.attempts,
-                row.learners,
-                row.mean_score,
-                row.sd_score,
-                row.pass_rate,
-                row.first_attempts,
-                row.alpha,
-            ]
+        for row in analytics.module_table(group=group)
+    )
 
 
 @require_GET
-def instructor_export(request: HtmxHttpRequest, table: str) -> HttpResponse:
+def instructor_export(request: HtmxHttpRequest, table: str) -> HttpResponseBase:
     _require_permission(request)
     if table not in EXPORTS:
         raise Http404("No such table.")
@@ -154,9 +188,5 @@ def instructor_export(request: HtmxHttpRequest, table: str) -> HttpResponse:
         )
     group = form.cleaned_data["group"]
     suffix = f"-{slugify(group.name)}" if group else ""
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="bonelearn-{table}{suffix}.csv"'
-    writer = csv.writer(response)
-    for row in _rows(table, group):
-        writer.writerow([_cell(value) for value in row])
-    return response
+    header, rows = _table(table, group)
+    return csv_response(f"bonelearn-{table}{suffix}.csv", header, rows)

@@ -6,8 +6,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from quizzes.http import HtmxHttpRequest
-from quizzes.models import Article, Topic
-from quizzes.selectors.lessons import topics_for_home, topics_with_lessons
+from quizzes.models import Article
+from quizzes.selectors.lessons import topic_neighbours, topics_for_home, topics_with_lessons
 from quizzes.services.lessons import topic_open
 
 
@@ -22,18 +22,13 @@ def topic_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     topic = get_object_or_404(topics_with_lessons(), slug=slug)
     # Reading a topic unlocks its cards for review; a GET that writes is deliberate and idempotent.
     unlocked = topic_open(user=request.user, topic=topic, now=timezone.now())
-    neighbours = list(
-        Topic.objects.filter(article_id=topic.article_id)
-        .order_by("position")
-        .values("slug", "title", "position")
-    )
-    index = next(i for i, t in enumerate(neighbours) if t["slug"] == topic.slug)
+    previous_topic, next_topic = topic_neighbours(topic)
     context = {
         "topic": topic,
         "lessons": topic.lessons.all(),
         "unlocked": unlocked,
-        "previous_topic": neighbours[index - 1] if index > 0 else None,
-        "next_topic": neighbours[index + 1] if index + 1 < len(neighbours) else None,
+        "previous_topic": previous_topic,
+        "next_topic": next_topic,
     }
     return render(request, "quizzes/topic.html", context)
 

@@ -1,15 +1,22 @@
-"""The daily review screen: show a card, reveal or check the answer, grade it, undo, bury, suspend.
+"""The daily review screen: show a card, reveal or check the answer, grade it, undo, bury, suspend,
+and the learner's list of suspended cards with a way to restore them.
 
 Every POST works as a plain form (full page, redirect after a write) and with htmx (the review
-screen fragment is swapped in). Error statuses: 400 bad or forged input, 404 another learner's card,
-409 a stale screen; a repeated submission is not an error and gets the current screen.
+screen fragment is swapped in). Error statuses: 400 bad or forged input, 404 another learner's card
+or an unknown topic, 409 a stale screen or a card withdrawn by instructors; a repeated submission
+is not an error and gets the current screen. `?topic=<slug>` restricts the session to one topic;
+every form carries it on in a hidden field.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import urlencode
 
+from django import forms
 from django.contrib import messages
+from django.core import signing
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,10 +24,25 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from quizzes import answers, scheduling
-from quizzes.forms import CheckAnswerForm, GradeForm, ShownCardForm, UndoForm
+from quizzes.answers import Feedback
+from quizzes.forms import (
+    CheckAnswerForm,
+    GradeForm,
+    RestoreForm,
+    ReviewQueryForm,
+    ShownCardForm,
+    UndoForm,
+)
 from quizzes.http import HtmxHttpRequest
-from quizzes.models import CardKind, LearnerSettings, MemoryState
-from quizzes.selectors.review import grade_options, review_screen, shown_state
+from quizzes.models import CardKind, LearnerSettings, MemoryState, Topic
+from quizzes.selectors.review import (
+    card_withdrawn,
+    grade_options,
+    review_screen,
+    review_topic,
+    shown_state,
+    suspended_cards,
+)
 from quizzes.services.review import (
     CardToken,
     DuplicateAnswer,
@@ -28,15 +50,27 @@ from quizzes.services.review import (
     StaleAnswer,
     card_bury,
     card_suspend,
+    card_unsuspend,
     review_record,
     review_undo,
     settings_or_defaults,
     token_issue,
+    verdict_issue,
+    verdict_read,
 )
 
 TEMPLATE = "quizzes/review.html"
+SUSPENDED_TEMPLATE = "quizzes/suspended.html"
 STALE_MESSAGE = (
     "This card was already answered or changed in another window; here is the current one."
+)
+WITHDRAWN_MESSAGE = (
+    "Your instructors have taken this card out of the reviews while it was on your screen, so "
+    "your answer was not recorded. Here is the next card."
+)
+UNCHECKED_MESSAGE = "Check your answer before grading this card."
+FORGED_VERDICT_MESSAGE = (
+    "This card's answer check was altered or belongs to another card. Reload the review page."
 )
 
 
@@ -45,20 +79,49 @@ def _render(request: HtmxHttpRequest, context: dict, *, status: int = 200) -> Ht
     return render(request, template, context, status=status)
 
 
+def _review_url(*, topic: Topic | None = None, card_id: int | None = None) -> str:
+    query = {"card": card_id, "topic": topic.slug if topic else None}
+    query = {name: value for name, value in query.items() if value}
+    url = reverse("quizzes:review")
+    return f"{url}?{urlencode(query)}" if query else url
+
+
+def _topic_or_404(slug: str) -> Topic | None:
+    if not slug:
+        return None
+    topic = review_topic(slug=slug)
+    if topic is None:
+        raise Http404("No such topic.")
+    return topic
+
+
 def _queue_context(
     request: HtmxHttpRequest,
     *,
     now: datetime,
     learner_settings: LearnerSettings,
+    topic: Topic | None = None,
     prefer_card_id: int | None = None,
     notice: str = "",
     error: str = "",
 ) -> dict:
     """The screen for the next card in the queue, with a fresh one-time token."""
     screen = review_screen(
-        user=request.user, now=now, learner_settings=learner_settings, prefer_card_id=prefer_card_id
+        user=request.user,
+        now=now,
+        learner_settings=learner_settings,
+        prefer_card_id=prefer_card_id,
+        topic_id=topic.pk if topic else None,
     )
-    context = {"screen": screen, "stage": "question", "notice": notice, "error": error}
+    context = {
+        "screen": screen,
+        "stage": "question",
+        "notice": notice,
+        "error": error,
+        "topic": topic,
+        "full_queue_url": reverse("quizzes:review"),
+        "again_url": _review_url(topic=topic),
+    }
     if screen.state is not None:
         context.update(
             state=screen.state,
@@ -82,13 +145,19 @@ def _current_screen(
     *,
     now: datetime,
     learner_settings: LearnerSettings | None = None,
+    topic: Topic | None = None,
     notice: str = "",
     error: str = "",
     status: int = 200,
 ) -> HttpResponse:
     learner_settings = learner_settings or settings_or_defaults(request.user)
     context = _queue_context(
-        request, now=now, learner_settings=learner_settings, notice=notice, error=error
+        request,
+        now=now,
+        learner_settings=learner_settings,
+        topic=topic,
+        notice=notice,
+        error=error,
     )
     return _render(request, context, status=status)
 
@@ -98,6 +167,7 @@ def _after_write(
     *,
     now: datetime,
     learner_settings: LearnerSettings,
+    topic: Topic | None = None,
     notice: str = "",
     prefer_card_id: int | None = None,
 ) -> HttpResponse:
@@ -107,32 +177,67 @@ def _after_write(
             request,
             now=now,
             learner_settings=learner_settings,
+            topic=topic,
             notice=notice,
             prefer_card_id=prefer_card_id,
         )
         return _render(request, context)
     if notice:
         messages.info(request, notice)
-    url = reverse("quizzes:review")
-    if prefer_card_id:
-        url = f"{url}?card={prefer_card_id}"
-    return redirect(url, permanent=False)
+    return redirect(_review_url(topic=topic, card_id=prefer_card_id), permanent=False)
 
 
-def _bad_form(request: HtmxHttpRequest, form, *, now: datetime) -> HttpResponse:
+def _bad_form(request: HtmxHttpRequest, form: forms.Form, *, now: datetime) -> HttpResponse:
     message = next(iter(form.errors.values()))[0] if form.errors else "Invalid request."
-    return _current_screen(request, now=now, error=message, status=400)
+    # Keep the learner in their topic when only another field was wrong.
+    topic = (
+        review_topic(slug=form.cleaned_data["topic"]) if form.cleaned_data.get("topic") else None
+    )
+    return _current_screen(request, now=now, topic=topic, error=message, status=400)
 
 
-def _shown(request: HtmxHttpRequest, form: ShownCardForm) -> tuple[CardToken, MemoryState]:
-    """The verified token and the learner's own memory of its card; 404 for anything not theirs."""
-    shown = form.shown
-    if shown.user_id != request.user.pk or shown.card_id != form.cleaned_data["card"]:
+@dataclass(frozen=True)
+class Shown:
+    """A verified POST about the card on the learner's screen."""
+
+    form: ShownCardForm
+    token: CardToken
+    state: MemoryState
+    learner_settings: LearnerSettings
+    topic: Topic | None
+
+
+def _shown(
+    request: HtmxHttpRequest, form: ShownCardForm, *, now: datetime, check_version: bool = True
+) -> Shown | HttpResponse:
+    """The verified token and the learner's own memory of its published card, or the response
+    that refuses the POST: 400 bad input, 404 not the learner's, 409 stale or withdrawn."""
+    if not form.is_valid():
+        return _bad_form(request, form, now=now)
+    token = form.shown
+    if token.user_id != request.user.pk or token.card_id != form.cleaned_data["card"]:
         raise Http404("No such card in your reviews.")
-    state = shown_state(user=request.user, card_id=shown.card_id)
+    topic = _topic_or_404(form.cleaned_data["topic"])
+    state = shown_state(user=request.user, card_id=token.card_id)
     if state is None:
+        if card_withdrawn(user=request.user, card_id=token.card_id):
+            return _current_screen(
+                request, now=now, topic=topic, error=WITHDRAWN_MESSAGE, status=409
+            )
         raise Http404("No such card in your reviews.")
-    return shown, state
+    learner_settings = _settings_of(state)
+    if check_version and state.version != token.version:
+        return _current_screen(
+            request,
+            now=now,
+            learner_settings=learner_settings,
+            topic=topic,
+            error=STALE_MESSAGE,
+            status=409,
+        )
+    return Shown(
+        form=form, token=token, state=state, learner_settings=learner_settings, topic=topic
+    )
 
 
 def _settings_of(state: MemoryState) -> LearnerSettings:
@@ -144,38 +249,43 @@ def _settings_of(state: MemoryState) -> LearnerSettings:
 
 def _answer_context(
     request: HtmxHttpRequest,
+    shown: Shown,
     *,
-    state: MemoryState,
-    shown: CardToken,
     now: datetime,
-    learner_settings: LearnerSettings,
-    verdict: bool | None = None,
+    feedback: Feedback,
     picked: frozenset[int] = frozenset(),
     typed: str = "",
     choices: list | None = None,
 ) -> dict:
-    """The back of the card with the four grades; after a checked answer, the verdict too."""
+    """The back of the card with the grades the verdict allows, and the signed verdict."""
+    state = shown.state
+    card = state.card
     screen = review_screen(
         user=request.user,
         now=now,
-        learner_settings=learner_settings,
+        learner_settings=shown.learner_settings,
         pick_card=False,
+        topic_id=shown.topic.pk if shown.topic else None,
     )
-    card = state.card
-    suggested = 3 if verdict in (None, True) else 1
-    options = grade_options(state, now=now, learner_settings=learner_settings)
-    if verdict is False:
-        # A wrong answer is graded Again; the learner may not talk it up to Good.
-        options = [option for option in options if option.rating == 1]
     return {
         "screen": screen,
         "stage": "answer",
         "state": state,
         "card": card,
-        "token": shown.raw,
-        "options": options,
-        "suggested": suggested,
-        "verdict": verdict,
+        "token": shown.token.raw,
+        "topic": shown.topic,
+        "full_queue_url": reverse("quizzes:review"),
+        "again_url": _review_url(topic=shown.topic),
+        "options": grade_options(
+            state, now=now, learner_settings=shown.learner_settings, allowed=feedback.allowed
+        ),
+        "suggested": feedback.suggested,
+        "verdict": feedback.right,
+        "verdict_token": (
+            verdict_issue(token=shown.token, right=feedback.right)
+            if feedback.right is not None
+            else ""
+        ),
         "typed": typed,
         "choices": [
             {"choice": choice, "picked": choice.pk in picked} for choice in (choices or [])
@@ -194,120 +304,138 @@ def _answer_context(
 @require_GET
 def review(request: HtmxHttpRequest) -> HttpResponse:
     now = timezone.now()
-    prefer = request.GET.get("card", "")
+    query = ReviewQueryForm(request.GET)
+    if not query.is_valid():
+        return _bad_form(request, query, now=now)
     context = _queue_context(
         request,
         now=now,
         learner_settings=settings_or_defaults(request.user),
-        prefer_card_id=int(prefer) if prefer.isdigit() else None,
+        topic=_topic_or_404(query.cleaned_data["topic"]),
+        prefer_card_id=query.cleaned_data["card"],
     )
     return _render(request, context)
 
 
 @require_POST
 def review_reveal(request: HtmxHttpRequest) -> HttpResponse:
-    """Show the back of a basic card (choice and cloze cards are answered through review_check)."""
+    """Show the back of a card. A choice or cloze card revealed without an answer counts as not
+    known (graded Again); those are normally answered through review_check."""
     now = timezone.now()
-    form = ShownCardForm(request.POST)
-    if not form.is_valid():
-        return _bad_form(request, form, now=now)
-    shown, state = _shown(request, form)
-    learner_settings = _settings_of(state)
-    if state.version != shown.version:
-        return _current_screen(
-            request, now=now, learner_settings=learner_settings, error=STALE_MESSAGE, status=409
-        )
-    choices = list(state.card.choices.all()) if state.card.has_choices else []
+    shown = _shown(request, ShownCardForm(request.POST), now=now)
+    if isinstance(shown, HttpResponse):
+        return shown
+    card = shown.state.card
+    needs_check = answers.needs_check(card.kind)
     context = _answer_context(
         request,
-        state=state,
-        shown=shown,
+        shown,
         now=now,
-        learner_settings=learner_settings,
-        verdict=None if not choices and state.card.kind != CardKind.CLOZE else False,
-        choices=choices,
+        feedback=answers.feedback_for(False if needs_check else None),
+        choices=list(card.choices.all()) if card.has_choices else [],
     )
     return _render(request, context)
 
 
 @require_POST
 def review_check(request: HtmxHttpRequest) -> HttpResponse:
-    """Grade a choice or cloze answer and show the feedback with the suggested grade."""
+    """Check a choice or cloze answer and show the feedback with the grades it allows."""
     now = timezone.now()
-    base = ShownCardForm(request.POST)
-    if not base.is_valid():
-        return _bad_form(request, base, now=now)
-    shown, state = _shown(request, base)
-    learner_settings = _settings_of(state)
-    if state.version != shown.version:
-        return _current_screen(
-            request, now=now, learner_settings=learner_settings, error=STALE_MESSAGE, status=409
-        )
-    card = state.card
+    shown = _shown(request, ShownCardForm(request.POST), now=now)
+    if isinstance(shown, HttpResponse):
+        return shown
+    card = shown.state.card
     choices = list(card.choices.all()) if card.has_choices else []
     form = CheckAnswerForm(request.POST, choice_ids=[choice.pk for choice in choices])
     if not form.is_valid():
         return _bad_form(request, form, now=now)
     picked = frozenset(form.cleaned_data["choice"])
     typed = form.cleaned_data["typed"]
-    if card.has_choices:
-        right = answers.choices_are_right(
-            picked, [choice.pk for choice in choices if choice.is_correct]
-        )
-    elif card.kind == CardKind.CLOZE:
-        right = answers.cloze_is_right(
-            typed, front=card.front, accepted_answers=card.accepted_answers
-        )
-    else:
-        right = None
-    context = _answer_context(
-        request,
-        state=state,
-        shown=shown,
-        now=now,
-        learner_settings=learner_settings,
-        verdict=right,
+    feedback = answers.answer_feedback(
+        kind=card.kind,
+        front=card.front,
+        accepted_answers=card.accepted_answers,
+        choices=[(choice.pk, choice.is_correct) for choice in choices],
         picked=picked,
         typed=typed,
-        choices=choices,
+    )
+    context = _answer_context(
+        request, shown, now=now, feedback=feedback, picked=picked, typed=typed, choices=choices
     )
     return _render(request, context)
+
+
+def _grade_refused(shown: Shown) -> str:
+    """Why this grade may not be recorded for this card ('' when it may): a choice or cloze card
+    takes only the grades its signed verdict allows."""
+    if not answers.needs_check(shown.state.card.kind):
+        return ""
+    raw = shown.form.cleaned_data["verdict"]
+    if not raw:
+        return UNCHECKED_MESSAGE
+    try:
+        right = verdict_read(raw, token=shown.token)
+    except signing.BadSignature:
+        return FORGED_VERDICT_MESSAGE
+    return answers.grade_refusal(right=right, rating=shown.form.cleaned_data["rating"])
 
 
 @require_POST
 def review_answer(request: HtmxHttpRequest) -> HttpResponse:
     """Record the grade exactly once and move on to the next card."""
     now = timezone.now()
-    form = GradeForm(request.POST)
-    if not form.is_valid():
-        return _bad_form(request, form, now=now)
-    shown, state = _shown(request, form)
-    learner_settings = _settings_of(state)
+    shown = _shown(request, GradeForm(request.POST), now=now, check_version=False)
+    if isinstance(shown, HttpResponse):
+        return shown
+    refusal = _grade_refused(shown)
+    if refusal:
+        return _current_screen(
+            request,
+            now=now,
+            learner_settings=shown.learner_settings,
+            topic=shown.topic,
+            error=refusal,
+            status=400,
+        )
     try:
         outcome = review_record(
             user=request.user,
-            card=state.card,
-            rating=form.cleaned_data["rating"],
+            card=shown.state.card,
+            rating=shown.form.cleaned_data["rating"],
             now=now,
-            token=shown.raw,
-            duration_ms=shown.duration_ms(now),
-            expected_version=shown.version,
-            learner_settings=learner_settings,
-            state=state,
+            token=shown.token.raw,
+            duration_ms=shown.token.duration_ms(now),
+            expected_version=shown.token.version,
+            learner_settings=shown.learner_settings,
+            state=shown.state,
         )
     except DuplicateAnswer:
-        return _current_screen(request, now=now, learner_settings=learner_settings)
+        return _current_screen(
+            request, now=now, learner_settings=shown.learner_settings, topic=shown.topic
+        )
     except StaleAnswer:
         return _current_screen(
-            request, now=now, learner_settings=learner_settings, error=STALE_MESSAGE, status=409
+            request,
+            now=now,
+            learner_settings=shown.learner_settings,
+            topic=shown.topic,
+            error=STALE_MESSAGE,
+            status=409,
         )
     notice = ""
     if outcome.became_leech:
         notice = (
             "You have forgotten this card 8 times, so it is now suspended as a leech and your "
-            "instructors have been told. Reread its lesson; they may rewrite the card."
+            "instructors have been told. Reread its lesson; they may rewrite the card. You can "
+            "restore it from your suspended cards."
         )
-    return _after_write(request, now=now, learner_settings=learner_settings, notice=notice)
+    return _after_write(
+        request,
+        now=now,
+        learner_settings=shown.learner_settings,
+        topic=shown.topic,
+        notice=notice,
+    )
 
 
 @require_POST
@@ -317,18 +445,20 @@ def review_undo_view(request: HtmxHttpRequest) -> HttpResponse:
     form = UndoForm(request.POST)
     if not form.is_valid():
         return _bad_form(request, form, now=now)
+    topic = _topic_or_404(form.cleaned_data["topic"])
     try:
         state = review_undo(user=request.user, review_id=form.cleaned_data["review"], now=now)
     except MemoryState.DoesNotExist as error:
         raise Http404("No such answer of yours.") from error
     except DuplicateAnswer:
-        return _current_screen(request, now=now)
+        return _current_screen(request, now=now, topic=topic)
     except ReviewRejected as error:
-        return _current_screen(request, now=now, error=str(error), status=409)
+        return _current_screen(request, now=now, topic=topic, error=str(error), status=409)
     return _after_write(
         request,
         now=now,
         learner_settings=settings_or_defaults(request.user),
+        topic=topic,
         notice="Answer undone.",
         prefer_card_id=state.card_id,
     )
@@ -336,26 +466,36 @@ def review_undo_view(request: HtmxHttpRequest) -> HttpResponse:
 
 def _set_aside(request: HtmxHttpRequest, *, suspend: bool) -> HttpResponse:
     now = timezone.now()
-    form = ShownCardForm(request.POST)
-    if not form.is_valid():
-        return _bad_form(request, form, now=now)
-    shown, state = _shown(request, form)
-    learner_settings = _settings_of(state)
+    shown = _shown(request, ShownCardForm(request.POST), now=now, check_version=False)
+    if isinstance(shown, HttpResponse):
+        return shown
     try:
         if suspend:
-            card_suspend(user=request.user, token=shown)
+            card_suspend(user=request.user, token=shown.token)
         else:
-            card_bury(user=request.user, token=shown, learner_settings=learner_settings, now=now)
+            card_bury(
+                user=request.user,
+                token=shown.token,
+                learner_settings=shown.learner_settings,
+                now=now,
+            )
     except StaleAnswer:
         return _current_screen(
-            request, now=now, learner_settings=learner_settings, error=STALE_MESSAGE, status=409
+            request,
+            now=now,
+            learner_settings=shown.learner_settings,
+            topic=shown.topic,
+            error=STALE_MESSAGE,
+            status=409,
         )
     notice = (
-        "Card suspended: it will not come up again until it is restored."
+        "Card suspended: it will not come up again until you restore it from your suspended cards."
         if suspend
         else "Card buried until tomorrow."
     )
-    return _after_write(request, now=now, learner_settings=learner_settings, notice=notice)
+    return _after_write(
+        request, now=now, learner_settings=shown.learner_settings, topic=shown.topic, notice=notice
+    )
 
 
 @require_POST
@@ -366,3 +506,42 @@ def review_bury(request: HtmxHttpRequest) -> HttpResponse:
 @require_POST
 def review_suspend(request: HtmxHttpRequest) -> HttpResponse:
     return _set_aside(request, suspend=True)
+
+
+# --- Suspended cards ------------------------------------------------------------------------
+
+
+def _suspended_page(
+    request: HtmxHttpRequest, *, notice: str = "", error: str = "", status: int = 200
+) -> HttpResponse:
+    template = f"{SUSPENDED_TEMPLATE}#cards" if request.htmx else SUSPENDED_TEMPLATE
+    context = {
+        "states": list(suspended_cards(user=request.user)),
+        "notice": notice,
+        "error": error,
+    }
+    return render(request, template, context, status=status)
+
+
+@require_GET
+def review_suspended(request: HtmxHttpRequest) -> HttpResponse:
+    """The learner's suspended cards and leeches, each with a button to restore it."""
+    return _suspended_page(request)
+
+
+@require_POST
+def review_restore(request: HtmxHttpRequest) -> HttpResponse:
+    """Put one suspended card back into the learner's reviews."""
+    form = RestoreForm(request.POST)
+    if not form.is_valid():
+        message = next(iter(form.errors.values()))[0]
+        return _suspended_page(request, error=message, status=400)
+    try:
+        card_unsuspend(user=request.user, card_id=form.cleaned_data["card"])
+    except MemoryState.DoesNotExist as error:
+        raise Http404("No such card in your reviews.") from error
+    notice = "Card restored: it comes up again in your reviews when it is due."
+    if request.htmx:
+        return _suspended_page(request, notice=notice)
+    messages.success(request, notice)
+    return redirect("quizzes:review_suspended")

@@ -9,18 +9,20 @@ from django.views.decorators.http import require_http_methods
 
 from quizzes.forms import LearnerSettingsForm
 from quizzes.http import HtmxHttpRequest
-from quizzes.services.review import settings_or_defaults
+from quizzes.models import LearnerSettings
+from quizzes.services.review import settings_or_defaults, settings_save
 
 
 @require_http_methods(["GET", "POST"])
 def learner_settings(request: HtmxHttpRequest) -> HttpResponse:
-    instance = settings_or_defaults(request.user)
     if request.method == "POST":
-        form = LearnerSettingsForm(request.POST, instance=instance)
+        # Every field is required, so the stored row is not read: settings_save writes them all.
+        form = LearnerSettingsForm(request.POST, instance=LearnerSettings(user=request.user))
         if form.is_valid():
-            form.save()
+            # Not form.save(): two first-time saves at once would both insert the one-to-one row.
+            settings_save(user=request.user, values=form.cleaned_data)
             messages.success(request, "Settings saved. They apply from your next answer.")
             return redirect("quizzes:settings")
         return render(request, "quizzes/settings.html", {"form": form}, status=400)
-    form = LearnerSettingsForm(instance=instance)
+    form = LearnerSettingsForm(instance=settings_or_defaults(request.user))
     return render(request, "quizzes/settings.html", {"form": form})

@@ -2,17 +2,15 @@
 certificate.
 
 Errors: 404 a module not assigned to the learner or anything of another learner; 403 a closed
-module or no attempts left; 400 a malformed or tampered answer; 409 an answer after submit or
-after the deadline (the attempt is then graded with what was saved in time). Answers are saved
-one question at a time with htmx (the question fragment comes back) or by a plain form post
-(redirect back to the question).
+module or no attempts left; 400 a malformed or tampered answer; 409 an answer after submit, after
+the deadline or after the module closed (the attempt is then graded with what was saved in time;
+htmx requests are sent on to the result page with HX-Redirect), a second answer when feedback
+follows each question, or an answer to a question whose card changed. Answers are saved one
+question at a time with htmx (the question fragment comes back) or by a plain form post (redirect
+back to the question).
 """
 
 from __future__ import annotations
-
-from datetime import datetime
-from decimal import Decimal
-from typing import Any
 
 from django.contrib import messages
 from django.http import Http404, HttpResponse
@@ -21,18 +19,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from quizzes import answers, grading
 from quizzes.http import HtmxHttpRequest, get_own_or_404
-from quizzes.models import (
-    Attempt,
-    AttemptQuestion,
-    CardKind,
-    Completion,
-    FeedbackPolicy,
-    TrainingModule,
-)
+from quizzes.models import Attempt, AttemptQuestion, Completion, FeedbackPolicy, TrainingModule
 from quizzes.selectors.training import (
-    attempt_questions,
     attempts_left,
     completion_of,
     feedback_visible,
@@ -41,15 +30,22 @@ from quizzes.selectors.training import (
     module_for_learner,
     module_lessons,
     my_training,
+    open_attempt_items,
+    open_question_item,
+    result_items,
 )
 from quizzes.services.review import settings_or_defaults
 from quizzes.services.training import (
-    TIME_UP_MESSAGE,
+    AttemptFinished,
+    TimeUp,
     TrainingRefused,
     answer_save,
     attempt_start,
     attempt_submit,
+    attempts_expire,
+    closes_at,
     is_expired,
+    time_up_message,
 )
 from quizzes.training_forms import AnswerForm
 
@@ -82,100 +78,15 @@ def _own_attempt(request: HtmxHttpRequest, attempt_id: int) -> Attempt:
     )
 
 
-# --- Presenting questions --------------------------------------------------------------------
-
-
-def _verdict(question: AttemptQuestion, *, partial_credit: bool) -> Decimal:
-    """The question's credit: stored once graded, computed on the fly for immediate feedback."""
-    if question.fraction is not None:
-        return question.fraction
-    card = question.card
-    return grading.grade_response(
-        kind=card.kind,
-        correct_choice_ids=[c.pk for c in card.choices.all() if c.is_correct],
-        response=question.response,
-        accepted_answers=(
-            grading.cloze_accepted(front=card.front, accepted_answers=card.accepted_answers)
-            if card.kind == CardKind.CLOZE
-            else ()
-        ),
-        partial_credit=partial_credit,
-    )
-
-
-def question_item(
-    question: AttemptQuestion, *, module: TrainingModule, feedback: bool
-) -> dict[str, Any]:
-    """What the question template needs: choices in the order drawn, the saved answer, and
-    (when feedback is allowed) the verdict, right answers and explanation."""
-    card = question.card
-    by_id = {choice.pk: choice for choice in card.choices.all()}
-    picked = set(question.response) if isinstance(question.response, list) else set()
-    answered = question.response is not None
-    item: dict[str, Any] = {
-        "question": question,
-        "card": card,
-        "choices": [
-            {"choice": by_id[pk], "picked": pk in picked}
-            for pk in question.choice_order
-            if pk in by_id
-        ],
-        "typed": question.response if isinstance(question.response, str) else "",
-        "cloze": (
-            answers.cloze_html(card.front, reveal=False) if card.kind == CardKind.CLOZE else None
-        ),
-        "answered": answered,
-        "feedback": feedback,
-        "locked": False,
-    }
-    if feedback:
-        fraction = _verdict(question, partial_credit=module.partial_credit)
-        item.update(
-            fraction=fraction,
-            percent=int((fraction * 100).to_integral_value()),
-            right=grading.is_fully_right(fraction),
-            cloze_answer=(
-                answers.cloze_html(card.front, reveal=True) if card.kind == CardKind.CLOZE else None
-            ),
-        )
-    return item
-
-
-def _attempt_items(attempt: Attempt, *, now: datetime) -> list[dict[str, Any]]:
-    module = attempt.module
-    immediate = module.feedback_policy == FeedbackPolicy.IMMEDIATE
-    items = []
-    for question in attempt_questions(attempt=attempt):
-        show = immediate and question.answered_at is not None
-        item = question_item(question, module=module, feedback=show)
-        item["locked"] = show
-        items.append(item)
-    return items
-
-
-def _attempt_context(attempt: Attempt, *, now: datetime, items: list | None = None) -> dict:
-    items = items if items is not None else _attempt_items(attempt, now=now)
-    answered = sum(1 for item in items if item["answered"])
-    remaining = None
-    if attempt.deadline is not None:
-        remaining = max(0, int((attempt.deadline - now).total_seconds() // 60))
-    return {
-        "attempt": attempt,
-        "module": attempt.module,
-        "items": items,
-        "answered": answered,
-        "unanswered": len(items) - answered,
-        "minutes_left": remaining,
-        "immediate": attempt.module.feedback_policy == FeedbackPolicy.IMMEDIATE,
-    }
-
-
 # --- Pages -----------------------------------------------------------------------------------
 
 
 @require_GET
 def training(request: HtmxHttpRequest) -> HttpResponse:
-    rows = my_training(user=request.user, now=timezone.now())
+    now = timezone.now()
+    # An attempt whose time ran out is graded now, so its status is its result, not "in progress".
+    attempts_expire(user=request.user, now=now)
+    rows = my_training(user=request.user, now=now)
     return render(request, "quizzes/training.html", {"rows": rows})
 
 
@@ -192,6 +103,7 @@ def module_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
             link=reverse("quizzes:training"),
             link_text="Back to my training",
         )
+    attempts_expire(user=request.user, now=now, module=module)
     attempts = list(learner_attempts(user=request.user, module=module))
     open_attempt = next((a for a in attempts if a.submitted_at is None), None)
     left = attempts_left(module, used=len(attempts))
@@ -233,13 +145,27 @@ def attempt_detail(request: HtmxHttpRequest, attempt_id: int) -> HttpResponse:
     attempt = _own_attempt(request, attempt_id)
     if attempt.submitted_at is None and is_expired(attempt, now=now):
         attempt_submit(attempt=attempt, now=now)
-        messages.warning(request, TIME_UP_MESSAGE)
+        messages.warning(request, time_up_message(attempt, now=now))
         return redirect("quizzes:attempt_result", attempt_id=attempt.pk)
     if attempt.submitted_at is not None:
         return redirect("quizzes:attempt_result", attempt_id=attempt.pk)
-    context = _attempt_context(attempt, now=now)
-    # The deadline is shown in the learner's own time zone.
-    context["time_zone"] = settings_or_defaults(request.user).time_zone
+    items = open_attempt_items(attempt=attempt)
+    answered = sum(1 for item in items if item["answered"])
+    end = closes_at(attempt)
+    context = {
+        "attempt": attempt,
+        "module": attempt.module,
+        "items": items,
+        "answered": answered,
+        "unanswered": len(items) - answered,
+        "ends_at": end,
+        "minutes_left": (
+            max(0, int((end - now).total_seconds() // 60)) if end is not None else None
+        ),
+        "immediate": attempt.module.feedback_policy == FeedbackPolicy.IMMEDIATE,
+        # The deadline is shown in the learner's own time zone.
+        "time_zone": settings_or_defaults(request.user).time_zone,
+    }
     return render(request, ATTEMPT_TEMPLATE, context)
 
 
@@ -248,28 +174,23 @@ def _question_response(
     attempt: Attempt,
     question: AttemptQuestion,
     *,
-    now: datetime,
     error: str = "",
     status: int = 200,
 ) -> HttpResponse:
-    module = attempt.module
-    immediate = module.feedback_policy == FeedbackPolicy.IMMEDIATE
     # Re-read with card and choices so the fragment shows what is stored now.
     question = (
         AttemptQuestion.objects.select_related("card__topic", "card__lesson__topic")
         .prefetch_related("card__choices")
         .get(pk=question.pk)
     )
-    show = immediate and question.answered_at is not None
-    item = question_item(question, module=module, feedback=show)
-    item["locked"] = show
+    module = attempt.module
     context = {
         "attempt": attempt,
         "module": module,
-        "item": item,
+        "item": open_question_item(question, module=module),
         "error": error,
         "saved": not error,
-        "immediate": immediate,
+        "immediate": module.feedback_policy == FeedbackPolicy.IMMEDIATE,
     }
     return render(request, f"{ATTEMPT_TEMPLATE}#question", context, status=status)
 
@@ -287,9 +208,7 @@ def attempt_answer(request: HtmxHttpRequest, attempt_id: int, position: int) -> 
     if not form.is_valid():
         message = next(iter(form.errors.values()))[0]
         if request.htmx:
-            return _question_response(
-                request, attempt, question, now=now, error=message, status=400
-            )
+            return _question_response(request, attempt, question, error=message, status=400)
         return _message_page(
             request,
             title="Answer not saved",
@@ -307,16 +226,25 @@ def attempt_answer(request: HtmxHttpRequest, attempt_id: int, position: int) -> 
             now=now,
         )
     except TrainingRefused as error:
-        finished = attempt.submitted_at is not None or error.status == 409
+        finished = isinstance(error, AttemptFinished | TimeUp)
+        if request.htmx and finished:
+            # The attempt is over: the whole page moves on to the result, where the message
+            # waits, instead of a page being swapped into one question's box.
+            messages.warning(request, str(error))
+            response = HttpResponse(
+                str(error), status=error.status, content_type="text/plain; charset=utf-8"
+            )
+            response["HX-Redirect"] = result_url
+            return response
+        if request.htmx:
+            return _question_response(
+                request, attempt, question, error=str(error), status=error.status
+            )
         link, link_text = (
             (result_url, "See your result")
             if finished
             else (f"{attempt_url}#q-{position}", "Back to the question")
         )
-        if request.htmx and error.status == 400:
-            return _question_response(
-                request, attempt, question, now=now, error=str(error), status=400
-            )
         return _message_page(
             request,
             title="Answer not saved",
@@ -326,7 +254,7 @@ def attempt_answer(request: HtmxHttpRequest, attempt_id: int, position: int) -> 
             link_text=link_text,
         )
     if request.htmx:
-        return _question_response(request, attempt, question, now=now)
+        return _question_response(request, attempt, question)
     messages.success(request, f"Answer to question {position} saved.")
     return redirect(f"{attempt_url}#q-{position}")
 
@@ -346,17 +274,14 @@ def attempt_result(request: HtmxHttpRequest, attempt_id: int) -> HttpResponse:
         return redirect("quizzes:attempt", attempt_id=attempt.pk)
     module = attempt.module
     show = feedback_visible(module=module, attempt=attempt, now=now)
-    items = [
-        question_item(question, module=module, feedback=show)
-        for question in attempt_questions(attempt=attempt)
-    ]
+    items = result_items(attempt=attempt, feedback=show)
     context = {
         "attempt": attempt,
         "module": module,
         "items": items,
+        "changed": [item for item in items if item["changed"]],
         "feedback": show,
         "completion": completion_of(user=request.user, module=module),
-        "wrong": sum(1 for item in items if show and not item["right"]),
     }
     return render(request, "quizzes/attempt_result.html", context)
 

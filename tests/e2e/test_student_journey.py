@@ -1,4 +1,4 @@
-"""A learner reads a topic, reviews its new cards with the keyboard only, undoes one, sees progress."""
+"""A learner reads a topic, reviews its cards by keyboard only, undoes one, sees her progress."""
 
 from __future__ import annotations
 

@@ -15,7 +15,8 @@ class Command(BaseCommand):
     help = (
         "Replay a review log (CSV: card_id, review_rating, review_time, review_duration) through "
         "the scheduler and print log loss, RMSE over 20 bins and AUC, with default parameters and "
-        "with parameters fitted on the first half of the log and scored on the second half."
+        "with parameters fitted on the first half of the log and scored on the second half. "
+        "Elapsed days are differences of UTC calendar dates, as Anki and srs-benchmark count them."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -46,6 +47,9 @@ class Command(BaseCommand):
             result = recall_eval.evaluate_log(reviews, fit=fit)
         except ValueError as error:
             raise CommandError(str(error)) from error
+        self.stdout.write(
+            "Elapsed time in days between UTC calendar dates; reviews on a later date are scored."
+        )
         self.stdout.write(f"Second half starts {result.split_at:%Y-%m-%d %H:%M} UTC")
         self.stdout.write(f"Default parameters, whole log:  {result.default_all.line()}")
         self.stdout.write(f"Default parameters, 2nd half:   {result.default_second_half.line()}")

@@ -1,5 +1,10 @@
 """Fit FSRS parameters to each learner with enough reviews; keep them only where they predict the
-learner's latest reviews at least as well as the defaults."""
+learner's latest reviews at least as well as the defaults.
+
+Only daily-review answers that stand count (as on the progress pages): a training quiz logs only its
+wrong answers, so including them would teach the model that this learner forgets more than they do.
+Days are the learner's own learning days (time zone and day start hour), as Anki counts them.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +15,8 @@ from django.db import transaction
 from django.db.models import Count
 
 from quizzes import recall_eval
-from quizzes.models import LearnerSettings, ReviewLog
+from quizzes.models import LearnerSettings
+from quizzes.selectors import progress
 
 MIN_REVIEWS = 1000
 HELD_OUT = 0.2  # the latest fifth of each learner's reviews judges the fit
@@ -36,7 +42,7 @@ class Command(BaseCommand):
             )
         if options["min_reviews"] < 1:
             raise CommandError("--min-reviews must be at least 1.")
-        standing = ReviewLog.objects.filter(undo__isnull=True)
+        standing = progress.reviews()
         learners = (
             standing.values("user_id")
             .annotate(n=Count("id"))
@@ -54,11 +60,17 @@ class Command(BaseCommand):
                 .order_by("reviewed_at", "id")
                 .values_list("card_id", "rating", "reviewed_at", "duration_ms")
             ]
+            clock = progress.learner_clock(user=user_id, now=reviews[-1].reviewed_at)
+            days = {"time_zone": clock.time_zone, "day_start_hour": clock.day_start_hour}
             split_at = recall_eval.split_time(reviews, fraction=1 - HELD_OUT)
-            fitted = recall_eval.fit_parameters([r for r in reviews if r.reviewed_at < split_at])
+            fitted = recall_eval.fit_parameters(
+                [r for r in reviews if r.reviewed_at < split_at], **days
+            )
             try:
-                default = recall_eval.evaluate(reviews, scored_from=split_at)
-                candidate = recall_eval.evaluate(reviews, parameters=fitted, scored_from=split_at)
+                default = recall_eval.evaluate(reviews, scored_from=split_at, **days)
+                candidate = recall_eval.evaluate(
+                    reviews, parameters=fitted, scored_from=split_at, **days
+                )
             except ValueError:
                 self.stdout.write(f"learner {user_id}: no later-day reviews to judge by; skipped")
                 continue
