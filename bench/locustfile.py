@@ -26,6 +26,8 @@ _next_learner = itertools.count(int(os.environ.get("BENCH_LEARNER_OFFSET", "0"))
 
 CARD = re.compile(r'name="card" value="(\d+)"')
 TOKEN = re.compile(r'name="token" value="([^"]+)"')
+VERDICT = re.compile(r'name="verdict" value="([^"]+)"')
+CHECK_FORM = 'action="/review/check/"'
 RATINGS = (1, 2, 3, 3, 3, 3, 3, 3, 4, 4)
 
 
@@ -48,14 +50,32 @@ class Learner(FastHttpUser):
     def switch_learner(self) -> None:
         self.session_key = LEARNERS[next(_next_learner) % len(LEARNERS)]
         self.card = self.token = None
+        self.needs_check = False
 
     def read_card(self, html: str) -> bool:
         card, token = CARD.search(html), TOKEN.search(html)
         if card and token:
             self.card, self.token = card.group(1), token.group(1)
+            self.needs_check = CHECK_FORM in html
             return True
         self.card = self.token = None
         return False
+
+    def check(self) -> str | None:
+        """Choice and cloze cards are answered before grading: submit a blank answer (wrong)."""
+        with self.client.post(
+            "/review/check/",
+            data={"card": self.card, "token": self.token},
+            headers=_headers(self.session_key, htmx=True),
+            name="POST /review/check/",
+            catch_response=True,
+        ) as response:
+            verdict = VERDICT.search(response.text or "")
+            if response.status_code != 200 or not verdict:
+                response.failure(f"status {response.status_code}: {(response.text or '')[:120]}")
+                return None
+            response.success()
+            return verdict.group(1)
 
     def open_review(self) -> None:
         with self.client.get(
@@ -74,9 +94,17 @@ class Learner(FastHttpUser):
             if self.token is None:
                 self.switch_learner()
                 return
+        data = {"card": self.card, "token": self.token, "rating": str(random.choice(RATINGS))}
+        if self.needs_check:
+            verdict = self.check()
+            if verdict is None:
+                self.token = None
+                return
+            # A blank answer is wrong, and the server only accepts Again after a wrong answer.
+            data.update(verdict=verdict, rating="1")
         with self.client.post(
             "/review/answer/",
-            data={"card": self.card, "token": self.token, "rating": str(random.choice(RATINGS))},
+            data=data,
             headers=_headers(self.session_key, htmx=True),
             name="POST /review/answer/",
             catch_response=True,

@@ -440,6 +440,7 @@ class CardAdmin(HistoryProtectedDeleteMixin, ImportExportMixin, admin.ModelAdmin
         from .selectors.analytics import card_item_analysis
 
         return render_to_string("quizzes/_card_statistics.html", card_item_analysis(card=card))
+
     fieldsets = [
         (None, {"fields": [("topic", "lesson"), ("kind", "status", "critical")]}),
         (

@@ -59,9 +59,7 @@ def render_markdown(text: str) -> SafeString:
 # results. The key is the text itself, so an edited card can never be served stale.
 @lru_cache(maxsize=4096)
 def _sanitised_html(text: str) -> str:
-    html = markdown_lib.markdown(
-        text, extensions=["tables", "sane_lists"], output_format="html"
-    )
+    html = markdown_lib.markdown(text, extensions=["tables", "sane_lists"], output_format="html")
     cleaned = nh3.clean(
         html,
         tags=ALLOWED_TAGS,

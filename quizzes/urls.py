@@ -25,9 +25,7 @@ urlpatterns = [
     path("review/suspended/restore/", review_views.review_restore, name="review_restore"),
     path("settings/", settings_views.learner_settings, name="settings"),
     path("training/", training_views.training, name="training"),
-    path(
-        "training/attempts/<int:attempt_id>/", training_views.attempt_detail, name="attempt"
-    ),
+    path("training/attempts/<int:attempt_id>/", training_views.attempt_detail, name="attempt"),
     path(
         "training/attempts/<int:attempt_id>/questions/<int:position>/",
         training_views.attempt_answer,
@@ -45,9 +43,7 @@ urlpatterns = [
     ),
     path("training/<slug:slug>/", training_views.module_detail, name="module"),
     path("training/<slug:slug>/start/", training_views.attempt_begin, name="attempt_start"),
-    path(
-        "training/<slug:slug>/certificate/", training_views.certificate, name="certificate"
-    ),
+    path("training/<slug:slug>/certificate/", training_views.certificate, name="certificate"),
     path("progress/", progress, name="progress"),
     path("instructor/", instructor_dashboard, name="instructor_dashboard"),
     path("instructor/export/<slug:table>.csv", instructor_export, name="instructor_export"),

@@ -93,8 +93,11 @@ class ChoiceFactory(factory.django.DjangoModelFactory):
 
 
 def make_choice_card(
-    *, kind: str = CardKind.MCQ, correct: tuple[str, ...] = ("Osteolytic",),
-    wrong: tuple[str, ...] = ("Osteoblastic", "Mixed", "Sclerotic"), **card_fields
+    *,
+    kind: str = CardKind.MCQ,
+    correct: tuple[str, ...] = ("Osteolytic",),
+    wrong: tuple[str, ...] = ("Osteoblastic", "Mixed", "Sclerotic"),
+    **card_fields,
 ) -> Card:
     """A published choice card with the given right and wrong answers, in that order."""
     card = CardFactory(kind=kind, back=", ".join(correct), **card_fields)
@@ -167,12 +170,21 @@ def submit_attempt(*, user, module, answers, number: int = 1, at=None, score=Non
     if score is None:
         score = 100 * sum(fraction for _, fraction, _ in answers) / max(1, len(answers))
     attempt = Attempt.objects.create(
-        module=module, user=user, number=number, started_at=at, submitted_at=at,
-        score=Decimal(f"{score:.2f}"), passed=score >= module.pass_mark,
+        module=module,
+        user=user,
+        number=number,
+        started_at=at,
+        submitted_at=at,
+        score=Decimal(f"{score:.2f}"),
+        passed=score >= module.pass_mark,
     )
     for position, (card, fraction, response) in enumerate(answers, start=1):
         AttemptQuestion.objects.create(
-            attempt=attempt, card=card, position=position, response=response, answered_at=at,
+            attempt=attempt,
+            card=card,
+            position=position,
+            response=response,
+            answered_at=at,
             fraction=Decimal(f"{fraction:.4f}"),
         )
     return attempt
@@ -190,12 +202,16 @@ def make_quiz_pool(*, lesson=None) -> list:
             kind=CardKind.TRUE_FALSE, correct=("True",), wrong=("False",), lesson=lesson
         ),
         make_choice_card(
-            kind=CardKind.MULTI_SELECT, correct=("Spine", "Pelvis"), wrong=("Skull", "Hands"),
+            kind=CardKind.MULTI_SELECT,
+            correct=("Spine", "Pelvis"),
+            wrong=("Skull", "Hands"),
             lesson=lesson,
         ),
         CardFactory(
-            kind=CardKind.CLOZE, front="Bone pain is often worse at {{c1::night}}.",
-            accepted_answers="night-time", lesson=lesson,
+            kind=CardKind.CLOZE,
+            front="Bone pain is often worse at {{c1::night}}.",
+            accepted_answers="night-time",
+            lesson=lesson,
         ),
     ]
 
@@ -207,6 +223,8 @@ def assign_module(module, *, user=None, group=None, due_at=None):
     from quizzes.models import Assignment
 
     return Assignment.objects.create(
-        module=module, user=user, group=group,
+        module=module,
+        user=user,
+        group=group,
         due_at=due_at or timezone.now() + timedelta(days=7),
     )

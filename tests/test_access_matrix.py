@@ -113,12 +113,6 @@ def _pattern_names(patterns=None, namespace: str = "") -> set[str]:
     return names
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    # PBKDF2 at Django's full strength costs ~0.3 s per hash; these tests hash hundreds of times.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def world(db):
     """Student A's module, attempts and certificate, and everyone else who must not see them."""

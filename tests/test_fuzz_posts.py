@@ -86,12 +86,6 @@ raw_bodies = st.one_of(
 )
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    # PBKDF2 at Django's full strength costs ~0.3 s per hash; these tests hash hundreds of times.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def world(db):
     now = timezone.now()

@@ -191,7 +191,6 @@ def _learner_with_sample_reviews(limit: int):
 @needs_optimizer
 @pytest.mark.django_db
 def test_optimize_scheduler_stores_parameters_only_when_not_worse(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     user = _learner_with_sample_reviews(4000)
     light = UserFactory(username="light-reviewer")
     out = StringIO()
@@ -215,7 +214,6 @@ def test_optimize_scheduler_stores_parameters_only_when_not_worse(settings):
 @needs_optimizer
 @pytest.mark.django_db
 def test_optimize_scheduler_counts_only_standing_daily_reviews(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     user = _learner_with_sample_reviews(30)
     # 30 reviews, of which a quiz's logged mistakes and an undone answer do not count.
     ReviewLog.objects.filter(user=user, token__in=["sample-0", "sample-1"]).update(

@@ -34,12 +34,6 @@ def _is_logged_in(client: Client) -> bool:
     return "_auth_user_id" in client.session
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    # PBKDF2 at Django's full strength costs ~0.3 s per hash; these tests hash hundreds of times.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def learner(db):
     return UserFactory(username="ward_nurse")

@@ -29,12 +29,6 @@ NOW = datetime(2025, 1, 10, 15, 0, tzinfo=UTC)
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    # Many learners per test: hashing each factory password with PBKDF2 would dominate the run.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 # Five learners' first attempts at a three-question quiz (1 = right). Worked by hand:
 # facility .6, .6, .4; ranked by score (id breaking ties) A5 A4 A2 A3 A1 → percent ranks
 # 0, .25, .5, .75, 1: lower group A5, A4; upper group A3, A1;

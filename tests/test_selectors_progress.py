@@ -25,12 +25,6 @@ NOW = datetime(2025, 1, 10, 15, 0, tzinfo=UTC)
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    # Many learners per test: hashing each factory password with PBKDF2 would dominate the run.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def remembered(user, card, *, stability, last_review, due=None, stage=MemoryStage.REVIEW, **extra):
     return MemoryStateFactory(
         user=user,

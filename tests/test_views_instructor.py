@@ -33,12 +33,6 @@ URL = "/instructor/"
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    # Many learners per test: hashing each factory password with PBKDF2 would dominate the run.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def get(client, url=URL, **extra):
     with patch("django.utils.timezone.now", return_value=NOW):
         return client.get(url, **extra)

@@ -18,12 +18,6 @@ URL = "/progress/"
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    # Many learners per test: hashing each factory password with PBKDF2 would dominate the run.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def remember(user, card, *, stability: float, days_ago: float):
     last = NOW - timedelta(days=days_ago)
     return MemoryStateFactory(
