@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -142,11 +141,10 @@ def test_seed_reimport_changes_nothing_and_keeps_ids():
 
 
 @pytest.mark.django_db
-def test_seed_import_is_fast_and_uses_few_queries(django_assert_max_num_queries):
-    started = time.perf_counter()
+def test_seed_import_uses_few_queries(django_assert_max_num_queries):
+    # Bulk writes: the query count does not grow with the number of topics, lessons or cards.
     with django_assert_max_num_queries(20):
         import_article_file(SEED)
-    assert time.perf_counter() - started < 2.0
     with django_assert_max_num_queries(10):
         report = import_article_file(SEED)
     assert report.changed == 0
