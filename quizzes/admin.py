@@ -42,6 +42,10 @@ from .services.authoring import (
     topic_history_q,
 )
 
+admin.site.site_header = "BoneLearn administration"
+admin.site.site_title = "BoneLearn admin"
+admin.site.index_title = "Content, training and learners"
+
 MAX_LISTED_PROBLEMS = 10
 
 
