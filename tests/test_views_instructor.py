@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import UTC, datetime, timedelta
 from unittest.mock import patch
 
@@ -268,18 +269,22 @@ def _cards_with_lapses(count: int, learner):
     return cards
 
 
-def test_card_table_is_paged_most_problematic_first(instructor_client):
+def test_card_table_is_paged_and_sorts_most_problematic_first_on_request(instructor_client):
     learner = UserFactory(username="carol")
     cards = _cards_with_lapses(30, learner)
-    response = get(instructor_client)
+    default = get(instructor_client).context["cards"]
+    assert [row.card for row in default.rows] == cards[:25]  # article order by default
+    response = get(instructor_client, data={"sort": "problems"})
     page = response.context["cards"]
     # Lapse rate 1/i: card 1 (100%) first, then 2 (50%) … ; cards never reviewed come last.
     assert [row.card for row in page.rows] == cards[1:26]
     assert page.page.paginator.count == 30
     content = response.content.decode()
     assert "Cards 1–25 of 30" in content
-    assert "?cards_page=2&amp;sort=problems" in content
-    second = get(instructor_client, data={"cards_page": 2})
+    assert re.search(r'href="\?[^"]*sort=problems[^"]*cards_page=2', content) or re.search(
+        r'href="\?[^"]*cards_page=2[^"]*sort=problems', content
+    )
+    second = get(instructor_client, data={"cards_page": 2, "sort": "problems"})
     assert [row.card for row in second.context["cards"].rows] == cards[26:] + cards[:1]
     by_reviews = get(instructor_client, data={"sort": "reviews"}).context["cards"]
     assert [row.card for row in by_reviews.rows][:3] == [cards[29], cards[28], cards[27]]
@@ -292,7 +297,7 @@ def test_card_pager_keeps_the_group_and_learner_page(instructor_client, cohort):
     for i in range(26):
         CardFactory(front=f"Extra {i}")
     content = get(instructor_client, data={"group": group.pk, "page": 1}).content.decode()
-    assert f"?group={group.pk}&amp;page=1&amp;cards_page=2&amp;sort=problems" in content
+    assert f"?group={group.pk}&amp;page=1&amp;cards_page=2&amp;sort=article" in content
 
 
 def test_card_table_htmx_page_turn_returns_only_the_card_table(
