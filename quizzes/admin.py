@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import admin, messages
@@ -81,8 +82,8 @@ def _report_rows(report: Any) -> list[dict[str, Any]]:
 class HistoryProtectedDeleteMixin:
     """Refuse to delete what learners have answered; point the instructor to archiving instead."""
 
-    def deletion_refusal(self, obj: Any) -> str | None:
-        raise NotImplementedError
+    # Each admin names the service that says why one of its objects must not be deleted.
+    deletion_refusal: Callable[[Any], str | None]
 
     def delete_view(
         self, request: HttpRequest, object_id: str, extra_context: dict | None = None
