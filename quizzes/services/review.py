@@ -189,6 +189,58 @@ def _snapshot(state: MemoryState, memory: Memory | None = None) -> dict:
     return data
 
 
+def _advance(
+    state: MemoryState,
+    *,
+    card: Card,
+    rating: int,
+    now: datetime,
+    learner_settings: LearnerSettings,
+    token: str,
+    source: str,
+    duration_ms: int | None = None,
+) -> tuple[ReviewLog, timedelta, bool]:
+    """Move `state` on by one answer (in memory) and build its unsaved log row.
+
+    The one place an answer changes a memory state: lapses, leeches and the snapshots undo and
+    rebuild rely on. Returns the log, the interval given and whether the card became a leech.
+    """
+    after = scheduling.answer(
+        Memory.of(state), rating=rating, now=now, scheduler=scheduler_for(card, learner_settings)
+    )
+    state_before = _snapshot(state)
+    lapsed = scheduling.is_lapse(state.stage, rating)
+    state.lapses += 1 if lapsed else 0
+    became_leech = lapsed and state.lapses >= scheduling.LEECH_LAPSES and not state.is_leech
+    if became_leech:
+        state.is_leech = True
+        state.suspended = True
+    state.stage = after.stage
+    state.step = after.step
+    state.stability = after.stability
+    state.difficulty = after.difficulty
+    state.due = after.due
+    state.last_review = after.last_review
+    state.reps += 1
+    state.version += 1
+    interval = after.due - scheduling.as_utc(now)
+    log = ReviewLog(
+        user_id=state.user_id,
+        card=card,
+        rating=rating,
+        reviewed_at=now,
+        duration_ms=duration_ms,
+        source=source,
+        state_before=state_before,
+        state_after=_snapshot(state),
+        interval_seconds=round(interval.total_seconds()),
+        desired_retention=retention_for(card, learner_settings),
+        fsrs_parameters=learner_settings.fsrs_parameters,
+        token=token,
+    )
+    return log, interval, became_leech
+
+
 def _state_for_quiz(*, user: Any, card: Card, now: datetime) -> MemoryState:
     MemoryState.objects.bulk_create(
         [MemoryState(user=user, card=card, unlocked_at=now)], ignore_conflicts=True
@@ -263,44 +315,19 @@ def _record(
             raise DuplicateAnswer("That answer was already recorded.")
         raise StaleAnswer("This card was already answered in another window; here is the next one.")
 
-    scheduler = scheduler_for(card, learner_settings)
-    before = Memory.of(state)
-    after = scheduling.answer(before, rating=rating, now=now, scheduler=scheduler)
-    state_before = _snapshot(state)
-    lapsed = scheduling.is_lapse(state.stage, rating)
-    lapses = state.lapses + (1 if lapsed else 0)
-    became_leech = lapsed and lapses >= scheduling.LEECH_LAPSES and not state.is_leech
-
     version = state.version
-    state.stage = after.stage
-    state.step = after.step
-    state.stability = after.stability
-    state.difficulty = after.difficulty
-    state.due = after.due
-    state.last_review = after.last_review
-    state.reps += 1
-    state.lapses = lapses
-    if became_leech:
-        state.is_leech = True
-        state.suspended = True
-    state.version = version + 1
-
-    interval = after.due - scheduling.as_utc(now)
-    # The unique token makes a repeated submission fail here, before anything changes.
-    log = ReviewLog.objects.create(
-        user=user,
+    log, interval, became_leech = _advance(
+        state,
         card=card,
         rating=rating,
-        reviewed_at=now,
-        duration_ms=duration_ms,
-        source=source,
-        state_before=state_before,
-        state_after=_snapshot(state),
-        interval_seconds=round(interval.total_seconds()),
-        desired_retention=retention_for(card, learner_settings),
-        fsrs_parameters=learner_settings.fsrs_parameters,
+        now=now,
+        learner_settings=learner_settings,
         token=token,
+        source=source,
+        duration_ms=duration_ms,
     )
+    # The unique token makes a repeated submission fail here, before anything changes.
+    log.save(force_insert=True)
     changed = MemoryState.objects.filter(pk=state.pk, version=version).update(
         stage=state.stage,
         step=state.step,
@@ -318,6 +345,59 @@ def _record(
         # Rolls back the log row too: the card moved on in another window meanwhile.
         raise StaleAnswer("This card was already answered in another window; here is the next one.")
     return ReviewOutcome(state=state, log=log, interval=interval, became_leech=became_leech)
+
+
+_STATE_FIELDS = [
+    "stage",
+    "step",
+    "stability",
+    "difficulty",
+    "due",
+    "last_review",
+    "reps",
+    "lapses",
+    "is_leech",
+    "suspended",
+    "version",
+]
+
+
+def quiz_mistakes_record(*, user: Any, cards_by_token: dict[str, Card], now: datetime) -> None:
+    """Log each card as a quiz review rated Again and move its memory on, exactly as
+    review_record does for one answer, in a fixed number of queries (tokens already logged are
+    skipped, so a repeated submit records nothing twice)."""
+    if not cards_by_token:
+        return
+    learner_settings = settings_or_defaults(user)
+    logged = set(ReviewLog.objects.filter(token__in=cards_by_token).values_list("token", flat=True))
+    todo = {token: card for token, card in cards_by_token.items() if token not in logged}
+    if not todo:
+        return
+    # A quiz mistake on a card the learner never unlocked starts its memory here.
+    MemoryState.objects.bulk_create(
+        [MemoryState(user=user, card=card, unlocked_at=now) for card in todo.values()],
+        ignore_conflicts=True,
+    )
+    states = {
+        state.card_id: state
+        for state in MemoryState.objects.select_for_update().filter(
+            user=user, card__in=[card.pk for card in todo.values()]
+        )
+    }
+    logs = [
+        _advance(
+            states[card.pk],
+            card=card,
+            rating=scheduling.AGAIN,
+            now=now,
+            learner_settings=learner_settings,
+            token=token,
+            source=ReviewSource.QUIZ,
+        )[0]
+        for token, card in todo.items()
+    ]
+    ReviewLog.objects.bulk_create(logs)
+    MemoryState.objects.bulk_update(list(states.values()), _STATE_FIELDS)
 
 
 # --- Undo, bury, suspend --------------------------------------------------------------------

@@ -27,7 +27,7 @@ from django.contrib.auth.models import Group
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 
-from quizzes import grading, scheduling
+from quizzes import grading
 from quizzes.models import (
     Attempt,
     AttemptQuestion,
@@ -35,13 +35,10 @@ from quizzes.models import (
     Choice,
     Completion,
     FeedbackPolicy,
-    MemoryState,
-    ReviewLog,
-    ReviewSource,
     TrainingModule,
 )
 from quizzes.selectors.training import assignments_for, module_closed_reason, pool_cards
-from quizzes.services.review import _snapshot, retention_for, scheduler_for, settings_or_defaults
+from quizzes.services.review import quiz_mistakes_record
 
 MAX_TYPED_LENGTH = 500
 
@@ -318,86 +315,12 @@ def attempt_submit(*, attempt: Attempt, now: datetime) -> Attempt:
                 ],
                 ignore_conflicts=True,
             )
-        _mistakes_record(user=attempt.user, questions=mistakes, now=now)
+        quiz_mistakes_record(
+            user=attempt.user,
+            cards_by_token={f"quiz-{question.pk}": question.card for question in mistakes},
+            now=now,
+        )
     return attempt
-
-
-_STATE_FIELDS = [
-    "stage",
-    "step",
-    "stability",
-    "difficulty",
-    "due",
-    "last_review",
-    "reps",
-    "lapses",
-    "is_leech",
-    "suspended",
-    "version",
-]
-
-
-def _mistakes_record(*, user: Any, questions: Sequence[AttemptQuestion], now: datetime) -> None:
-    """Log each question as a quiz review rated Again (token quiz-<question id>) and move its
-    card's memory on, as review_record does for one answer, in a fixed number of queries."""
-    if not questions:
-        return
-    learner_settings = settings_or_defaults(user)
-    tokens = {f"quiz-{question.pk}": question.card for question in questions}
-    logged = set(ReviewLog.objects.filter(token__in=tokens).values_list("token", flat=True))
-    todo = {token: card for token, card in tokens.items() if token not in logged}
-    if not todo:
-        return
-    # A quiz mistake on a card the learner never unlocked starts its memory here.
-    MemoryState.objects.bulk_create(
-        [MemoryState(user=user, card=card, unlocked_at=now) for card in todo.values()],
-        ignore_conflicts=True,
-    )
-    states = {
-        state.card_id: state
-        for state in MemoryState.objects.select_for_update().filter(
-            user=user, card__in=[card.pk for card in todo.values()]
-        )
-    }
-    logs = []
-    for token, card in todo.items():
-        state = states[card.pk]
-        scheduler = scheduler_for(card, learner_settings)
-        after = scheduling.answer(
-            scheduling.Memory.of(state), rating=scheduling.AGAIN, now=now, scheduler=scheduler
-        )
-        state_before = _snapshot(state)
-        lapsed = scheduling.is_lapse(state.stage, scheduling.AGAIN)
-        state.lapses += 1 if lapsed else 0
-        if lapsed and state.lapses >= scheduling.LEECH_LAPSES and not state.is_leech:
-            state.is_leech = True
-            state.suspended = True
-        state.stage = after.stage
-        state.step = after.step
-        state.stability = after.stability
-        state.difficulty = after.difficulty
-        state.due = after.due
-        state.last_review = after.last_review
-        state.reps += 1
-        state.version += 1
-        interval = after.due - scheduling.as_utc(now)
-        logs.append(
-            ReviewLog(
-                user=user,
-                card=card,
-                rating=scheduling.AGAIN,
-                reviewed_at=now,
-                source=ReviewSource.QUIZ,
-                state_before=state_before,
-                state_after=_snapshot(state),
-                interval_seconds=round(interval.total_seconds()),
-                desired_retention=retention_for(card, learner_settings),
-                fsrs_parameters=learner_settings.fsrs_parameters,
-                token=token,
-            )
-        )
-    ReviewLog.objects.bulk_create(logs)
-    MemoryState.objects.bulk_update(list(states.values()), _STATE_FIELDS)
 
 
 def attempts_expire(*, user: Any, now: datetime, module: TrainingModule | None = None) -> int:
