@@ -4,7 +4,7 @@ from .views import lessons, system
 from .views import review as review_views
 from .views import settings as settings_views
 from .views import training as training_views
-from .views.instructor import instructor_dashboard, instructor_export
+from .views.instructor import instructor_dashboard, instructor_export, instructor_recalculate
 from .views.progress import progress
 
 app_name = "quizzes"
@@ -46,5 +46,6 @@ urlpatterns = [
     path("training/<slug:slug>/certificate/", training_views.certificate, name="certificate"),
     path("progress/", progress, name="progress"),
     path("instructor/", instructor_dashboard, name="instructor_dashboard"),
+    path("instructor/recalculate/", instructor_recalculate, name="instructor_recalculate"),
     path("instructor/export/<slug:table>.csv", instructor_export, name="instructor_export"),
 ]

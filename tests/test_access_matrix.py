@@ -81,6 +81,7 @@ EXPECTED: dict[str, tuple[str, dict[str, object]]] = {
     "quizzes:attempt_result": ("GET", _only_a(200)),
     "quizzes:instructor_dashboard": ("GET", _staff(200)),
     "quizzes:instructor_export": ("GET", _staff(200)),
+    "quizzes:instructor_recalculate": ("POST", _staff(302)),
 }
 
 # The admin has hundreds of URLs; these are the doors that matter.

@@ -10,9 +10,11 @@ from unittest.mock import patch
 
 import pytest
 from django.contrib.auth.models import Group
+from django.db import connection
 from django.urls import reverse
 
 from quizzes.models import MemoryStage
+from quizzes.selectors import analytics
 from quizzes.spreadsheets import csv_cell
 from quizzes.templatetags.statistics_tags import plain_text
 
@@ -249,12 +251,81 @@ def test_query_count_is_the_same_at_two_data_sizes(
             response.getvalue()  # a CSV's queries run while it streams
 
     _grow(2, 1)
-    with django_assert_max_num_queries(24) as small:
+    analytics.forget_cohort_figures()
+    # The dashboard's first load also stores its cohort-wide figures (a few cache queries).
+    with django_assert_max_num_queries(36) as small:
         load()
     _grow(6, 4)
-    with django_assert_max_num_queries(24) as large:
+    analytics.forget_cohort_figures()
+    with django_assert_max_num_queries(36) as large:
         load()
     assert len(large.captured_queries) == len(small.captured_queries)
+
+
+def test_remembered_cohort_figures_make_the_next_load_cheaper(
+    instructor_client, django_assert_max_num_queries
+):
+    _grow(6, 4)
+    with django_assert_max_num_queries(36) as first:
+        get(instructor_client)
+    # Neither the cohort's mastery and accuracy nor the card table's figures are read again.
+    with django_assert_max_num_queries(22) as again:
+        get(instructor_client)
+    assert len(again.captured_queries) <= len(first.captured_queries) - 12
+
+
+def _cohort_mastery(content: str) -> str:
+    row = re.search(r'<tr class="cohort">(.*?)</tr>', content, re.S).group(1)
+    return re.sub(r"\s+", " ", row).strip()
+
+
+def test_cohort_figures_are_kept_until_old_or_recalculated(instructor_client, cohort):
+    _, _, card, _, (alice, _) = cohort
+    first = get(instructor_client).content.decode()
+    assert "Recalculate now" in first
+    assert "calculated at 15:00 UTC" in first
+    # A third learner who has forgotten the card lowers the cohort's mastery...
+    carol = UserFactory(username="carol")
+    remember(carol, card, stability=0.1, days_ago=30)
+    kept = get(instructor_client).content.decode()
+    # ...but the remembered cohort row stands until recalculated, while learner rows are live.
+    assert _cohort_mastery(kept) == _cohort_mastery(first)
+    assert "carol" in kept
+    response = instructor_client.post(reverse("quizzes:instructor_recalculate"))
+    assert response.status_code == 302 and response.url == URL
+    recalculated = get(instructor_client).content.decode()
+    assert _cohort_mastery(recalculated) != _cohort_mastery(first)
+    assert "carol" in recalculated
+
+
+def test_cohort_figures_expire_after_five_minutes(instructor_client, cohort):
+    get(instructor_client)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT cache_key, expires FROM bonelearn_cache")
+        stored = {key: expires for key, expires in cursor.fetchall() if ":analytics:" in key}
+    assert {key.split(":")[4] for key in stored} == {"cohort", "card-rows"}
+    for expires in stored.values():
+        if expires.tzinfo is None:  # SQLite's column holds UTC without a zone
+            expires = expires.replace(tzinfo=UTC)
+        # The cache's own clock (the real time, not the test's NOW) decides expiry.
+        left = (expires - datetime.now(UTC)).total_seconds()
+        assert analytics.COHORT_FIGURES_SECONDS - 30 < left <= analytics.COHORT_FIGURES_SECONDS
+
+
+def test_recalculate_keeps_the_group_and_refuses_bad_input(instructor_client, cohort):
+    group = cohort[0]
+    url = reverse("quizzes:instructor_recalculate")
+    response = instructor_client.post(url, {"group": group.pk})
+    assert response.status_code == 302 and response.url == f"{URL}?group={group.pk}"
+    response = instructor_client.post(url, {"group": "999999"})
+    assert response.status_code == 400
+    assert response.content.decode() == "There is no such group."
+    assert instructor_client.get(url).status_code == 405
+
+
+def test_learners_cannot_recalculate(student_client):
+    response = student_client.post(reverse("quizzes:instructor_recalculate"))
+    assert response.status_code == 403
 
 
 def _cards_with_lapses(count: int, learner):
@@ -306,7 +377,8 @@ def test_card_table_htmx_page_turn_returns_only_the_card_table(
     for i in range(30):
         CardFactory(front=f"Extra {i}")
     extra = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "card-table"}
-    with django_assert_max_num_queries(12):
+    # Cold: the page's figures are calculated and stored in the cache.
+    with django_assert_max_num_queries(18):
         response = get(instructor_client, data={"cards_page": 2}, **extra)
     assert response.status_code == 200
     content = response.content.decode()

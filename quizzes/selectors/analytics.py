@@ -22,11 +22,16 @@ drawn, not of a fixed set of items; it needs at least two slots and some spread 
 
 from __future__ import annotations
 
+import hashlib
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db.models import (
     Avg,
@@ -47,6 +52,7 @@ from django.db.models import (
     Window,
 )
 from django.db.models.functions import Coalesce, PercentRank
+from django.utils import timezone
 
 from quizzes import statistics
 from quizzes.models import (
@@ -75,6 +81,31 @@ LOWER = statistics.DISCRIMINATION_GROUP
 # The cohort's learners live in many time zones; the cohort view counts learning days in UTC.
 COHORT_TIME_ZONE = "UTC"
 COHORT_DAY_START_HOUR = 0
+# Cohort-wide figures read every learner's memory and a month of reviews: about a second with a
+# million reviews. Like Moodle's quiz statistics they are kept for a while, shown with the time
+# they were calculated, and recalculated at once on request (forget_cohort_figures).
+COHORT_FIGURES_SECONDS = 5 * 60
+_GENERATION_KEY = "analytics:generation"
+
+T = TypeVar("T")
+
+
+def _remembered(name: str, compute: Callable[[], T], *parts: object) -> tuple[T, datetime]:
+    """`compute()` and when it ran, from the shared cache while younger than
+    COHORT_FIGURES_SECONDS and not forgotten since."""
+    generation = cache.get(_GENERATION_KEY, 0)
+    key = ":".join(["analytics", str(generation), name, *map(str, parts)])
+    found = cache.get(key)
+    if found is None:
+        found = (compute(), timezone.now())
+        cache.set(key, found, COHORT_FIGURES_SECONDS)
+    return found
+
+
+def forget_cohort_figures() -> None:
+    """Have the next dashboard recalculate every remembered figure: later keys name a new
+    generation, and the old entries expire unread."""
+    cache.set(_GENERATION_KEY, time.time_ns(), timeout=None)
 
 
 def learners(*, group: Group | None = None) -> QuerySet:
@@ -115,6 +146,7 @@ class TopicMatrix:
     cohort: list[Cell]
     page: Page
     rows: list[MatrixRow] = field(default_factory=list)
+    cohort_calculated_at: datetime | None = None
 
 
 def _mastery_by(keys: list[str], states: QuerySet, now: datetime) -> dict[tuple, dict]:
@@ -145,16 +177,23 @@ def _cell(memory: dict | None, accuracy: tuple[int, int] | None) -> Cell:
 def topic_matrix(
     *, now: datetime, group: Group | None = None, page: int = 1, page_size: int = MATRIX_PAGE_SIZE
 ) -> TopicMatrix:
-    """Mastery and first-try accuracy (last 30 UTC days) per topic for the cohort as a whole and
-    for one page of its learners (7 queries whatever the cohort's size)."""
+    """Mastery and first-try accuracy (last 30 UTC days) per topic for the cohort as a whole
+    (remembered for COHORT_FIGURES_SECONDS) and for one page of its learners (a fixed number of
+    queries whatever the cohort's size)."""
     window_start = now - timedelta(days=WINDOW_DAYS)
     states = MemoryState.objects.filter(_in_cohort("user__", group))
     answers = reviews().filter(
         _in_cohort("user__", group), reviewed_at__gte=window_start, reviewed_at__lt=now
     )
     topics = list(Topic.objects.in_reading_order())
-    cohort_mastery = _mastery_by(["card__topic_id"], states, now)
-    cohort_accuracy = _accuracy_by(["card__topic_id"], answers)
+    (cohort_mastery, cohort_accuracy), calculated_at = _remembered(
+        "cohort",
+        lambda: (
+            _mastery_by(["card__topic_id"], states, now),
+            _accuracy_by(["card__topic_id"], answers),
+        ),
+        group.pk if group else "all",
+    )
 
     def weakness(topic: Topic) -> tuple:
         mastery = cohort_mastery.get((topic.pk,), {}).get("mastery")
@@ -167,6 +206,7 @@ def topic_matrix(
     mastery = _mastery_by(["user_id", "card__topic_id"], states.filter(user_id__in=ids), now)
     accuracy = _accuracy_by(["user_id", "card__topic_id"], answers.filter(user_id__in=ids))
     return TopicMatrix(
+        cohort_calculated_at=calculated_at,
         topics=topics,
         cohort=[_cell(cohort_mastery.get((t.pk,)), cohort_accuracy.get((t.pk,))) for t in topics],
         page=learner_page,
@@ -383,34 +423,35 @@ class CardPage:
     page: Page
     rows: list[CardRow]
     order: str
+    calculated_at: datetime | None = None
 
 
-def _ordered_cards(*, group: Group | None, order: str) -> list[Card]:
-    """Every published card in the chosen order (1 query: the cohort's review counts per card
-    in one grouped join, ranked here; a few hundred cards, so only the figures of one page are
-    then computed)."""
-    cards = Card.objects.filter(status=CardStatus.PUBLISHED).select_related("topic")
+def _ordered_card_ids(*, group: Group | None, order: str) -> list[int]:
+    """Every published card's id in the chosen order (1 query: the cohort's review counts per
+    card in one grouped join, ranked here; a few hundred cards, so only the figures of one page
+    are then computed)."""
+    cards = Card.objects.filter(status=CardStatus.PUBLISHED)
     if order == "article":
-        return list(cards)
+        return list(cards.values_list("pk", flat=True))
     standing = Q(
         review_logs__undo__isnull=True, review_logs__source=ReviewSource.DAILY_REVIEW
     ) & _in_cohort("review_logs__user__", group)
     in_review = standing & Q(review_logs__state_before__stage=MemoryStage.REVIEW)
-    counted = list(
-        cards.annotate(
-            n_reviews=Count("review_logs", filter=standing),
-            n_review_stage=Count("review_logs", filter=in_review),
-            n_lapses=Count("review_logs", filter=in_review & Q(review_logs__rating=1)),
-        )
-    )
+    counted = cards.annotate(
+        n_reviews=Count("review_logs", filter=standing),
+        n_review_stage=Count("review_logs", filter=in_review),
+        n_lapses=Count("review_logs", filter=in_review & Q(review_logs__rating=1)),
+    ).values_list("pk", "n_reviews", "n_review_stage", "n_lapses")
 
-    def lapse_rate(card: Card) -> float:
-        rate = statistics.ratio(card.n_lapses, card.n_review_stage)
+    def lapse_rate(review_stage: int, lapses: int) -> float:
+        rate = statistics.ratio(lapses, review_stage)
         return -1.0 if rate is None else rate  # never reviewed once learned: last
 
     if order == "reviews":
-        return sorted(counted, key=lambda card: (-card.n_reviews, -lapse_rate(card)))
-    return sorted(counted, key=lambda card: (-lapse_rate(card), -card.n_reviews))
+        ranked = sorted(counted, key=lambda row: (-row[1], -lapse_rate(row[2], row[3])))
+    else:
+        ranked = sorted(counted, key=lambda row: (-lapse_rate(row[2], row[3]), -row[1]))
+    return [row[0] for row in ranked]
 
 
 def card_page(
@@ -420,12 +461,33 @@ def card_page(
     order: str = "article",
     page_size: int = CARD_PAGE_SIZE,
 ) -> CardPage:
-    """One page of published cards with the cohort's figures, by default the highest lapse rate
-    first, then the most reviewed (5 queries whatever the number of cards)."""
+    """One page of published cards with the cohort's figures, in article order or ranked by
+    lapse rate or by reviews (a fixed number of queries whatever the number of cards). Rankings
+    other than article order and the page's figures are remembered for COHORT_FIGURES_SECONDS."""
     order = order if order in CARD_ORDERS else next(iter(CARD_ORDERS))
-    paginator = Paginator(_ordered_cards(group=group, order=order), page_size)
-    card_page = paginator.get_page(page)
-    return CardPage(page=card_page, rows=_card_rows(list(card_page), group=group), order=order)
+    group_key = group.pk if group else "all"
+    if order == "article":
+        ids = _ordered_card_ids(group=group, order=order)
+    else:
+        ids, _ = _remembered(
+            "card-order", lambda: _ordered_card_ids(group=group, order=order), group_key, order
+        )
+    card_page = Paginator(ids, page_size).get_page(page)
+    page_ids = list(card_page)
+    rows, calculated_at = _remembered(
+        "card-rows",
+        lambda: _card_rows(_cards_in_order(page_ids), group=group),
+        group_key,
+        order,
+        card_page.number,
+        hashlib.sha256(repr(page_ids).encode()).hexdigest()[:16],
+    )
+    return CardPage(page=card_page, rows=rows, order=order, calculated_at=calculated_at)
+
+
+def _cards_in_order(ids: list[int]) -> list[Card]:
+    cards = Card.objects.select_related("topic").in_bulk(ids)
+    return [cards[pk] for pk in ids if pk in cards]
 
 
 def card_item_analysis(*, card: Card) -> dict:
@@ -533,6 +595,13 @@ class Dashboard:
     matrix: TopicMatrix
     cards: CardPage
     modules: list[ModuleRow]
+    keep_minutes: int = COHORT_FIGURES_SECONDS // 60
+
+    @property
+    def calculated_at(self) -> datetime | None:
+        """When the oldest of the remembered figures on the page was calculated."""
+        times = [self.matrix.cohort_calculated_at, self.cards.calculated_at]
+        return min((time for time in times if time is not None), default=None)
 
 
 def dashboard(

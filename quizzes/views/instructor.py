@@ -11,10 +11,11 @@ from django import forms
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, HttpResponseBase
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from quizzes.http import HtmxHttpRequest
 from quizzes.selectors import analytics
@@ -174,6 +175,22 @@ def _table(table: str, group: Group | None) -> tuple[list[str], Iterable[list[ob
         ]
         for row in analytics.module_table(group=group)
     )
+
+
+@require_POST
+def instructor_recalculate(request: HtmxHttpRequest) -> HttpResponse:
+    """Recalculate the cohort-wide figures now instead of when they are a few minutes old, and go
+    back to the dashboard (of the group it was showing)."""
+    _require_permission(request)
+    form = CohortFilterForm(request.POST)
+    if not form.is_valid():
+        return HttpResponse(
+            _first_error(form), status=400, content_type="text/plain; charset=utf-8"
+        )
+    analytics.forget_cohort_figures()
+    group = form.cleaned_data["group"]
+    url = reverse("quizzes:instructor_dashboard")
+    return redirect(f"{url}?group={group.pk}" if group else url)
 
 
 @require_GET
