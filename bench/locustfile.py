@@ -128,6 +128,17 @@ class Healthz(FastHttpUser):
         self.client.get("/healthz", name="GET /healthz")
 
 
+class SignedInFloor(Learner):
+    """The lightest signed-in page (a learner's empty list of suspended cards): session, user, one
+    query and the base layout. What any signed-in HTML page costs before it does its own work."""
+
+    @task
+    def suspended(self) -> None:
+        self.client.get(
+            "/review/suspended/", headers=_headers(self.session_key), name="GET /review/suspended/"
+        )
+
+
 class ReviewPage(Learner):
     @task
     def review(self) -> None:

@@ -39,6 +39,7 @@ PROTECTED_DATABASES = {"postgres", "test", "template0", "template1"}
 # (locust user class, request name in its stats, label in the table)
 SATURATION = [
     ("Healthz", "GET /healthz", "GET /healthz (baseline)"),
+    ("SignedInFloor", "GET /review/suspended/", "signed-in floor (1)"),
     ("ReviewPage", "GET /review/", "GET /review/"),
     ("Answer", "POST /review/answer/", "POST answer (htmx)"),
     ("ProgressPage", "GET /progress/", "GET /progress/"),
@@ -269,7 +270,8 @@ def format_table(rows: list[Row], *, users: int) -> str:
     lines.append(
         f"req/s, p50, p95: {users} users without pauses (saturation); paced: {users} users "
         f"(started over {PACED_RAMP_SECONDS} s, counted once all run) answering "
-        "a card every 0.5-1.5 s."
+        "a card every 0.5-1.5 s.\n(1) GET /review/suspended/ with nothing suspended: the lightest "
+        "signed-in page (session, user, one query, base layout)."
     )
     return "\n".join(lines)
 
