@@ -10,6 +10,7 @@ from unittest.mock import patch
 
 import pytest
 from django.contrib.auth.models import Group
+from django.core.cache import cache
 from django.db import connection
 from django.urls import reverse
 
@@ -321,6 +322,30 @@ def test_recalculate_keeps_the_group_and_refuses_bad_input(instructor_client, co
     assert response.status_code == 400
     assert response.content.decode() == "There is no such group."
     assert instructor_client.get(url).status_code == 405
+
+
+@pytest.mark.parametrize("group", ["x", "-1", "1e309", "' OR 1=1 --", "9" * 5000])
+def test_recalculate_with_bad_input_forgets_nothing(instructor_client, cohort, group):
+    get(instructor_client)
+    kept = _cohort_mastery(get(instructor_client).content.decode())
+    # A learner who has forgotten the card: a recalculation would lower the cohort's mastery.
+    remember(UserFactory(username="carol"), cohort[2], stability=0.1, days_ago=30)
+    generation = cache.get("analytics:generation")
+    response = instructor_client.post(reverse("quizzes:instructor_recalculate"), {"group": group})
+    assert response.status_code == 400 and response.content.decode()
+    assert cache.get("analytics:generation") == generation
+    assert _cohort_mastery(get(instructor_client).content.decode()) == kept
+
+
+def test_recalculate_costs_a_fixed_number_of_queries(
+    instructor_client, cohort, django_assert_max_num_queries
+):
+    # Session, user, permissions, the group, and the one cache write (5 statements).
+    with django_assert_max_num_queries(10):
+        response = instructor_client.post(
+            reverse("quizzes:instructor_recalculate"), {"group": cohort[0].pk}
+        )
+    assert response.status_code == 302
 
 
 def test_learners_cannot_recalculate(student_client):
