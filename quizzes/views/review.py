@@ -240,6 +240,20 @@ def _shown(
     )
 
 
+def _shown_screen(
+    request: HtmxHttpRequest, shown: Shown, *, now: datetime, error: str = "", status: int = 200
+) -> HttpResponse:
+    """The current screen after a verified POST that changed nothing, in the POST's topic."""
+    return _current_screen(
+        request,
+        now=now,
+        learner_settings=shown.learner_settings,
+        topic=shown.topic,
+        error=error,
+        status=status,
+    )
+
+
 def _settings_of(state: MemoryState) -> LearnerSettings:
     try:
         return state.user.learner_settings
@@ -389,14 +403,7 @@ def review_answer(request: HtmxHttpRequest) -> HttpResponse:
         return shown
     refusal = _grade_refused(shown)
     if refusal:
-        return _current_screen(
-            request,
-            now=now,
-            learner_settings=shown.learner_settings,
-            topic=shown.topic,
-            error=refusal,
-            status=400,
-        )
+        return _shown_screen(request, shown, now=now, error=refusal, status=400)
     try:
         outcome = review_record(
             user=request.user,
@@ -410,18 +417,9 @@ def review_answer(request: HtmxHttpRequest) -> HttpResponse:
             state=shown.state,
         )
     except DuplicateAnswer:
-        return _current_screen(
-            request, now=now, learner_settings=shown.learner_settings, topic=shown.topic
-        )
+        return _shown_screen(request, shown, now=now)
     except StaleAnswer:
-        return _current_screen(
-            request,
-            now=now,
-            learner_settings=shown.learner_settings,
-            topic=shown.topic,
-            error=STALE_MESSAGE,
-            status=409,
-        )
+        return _shown_screen(request, shown, now=now, error=STALE_MESSAGE, status=409)
     notice = ""
     if outcome.became_leech:
         notice = (
@@ -480,14 +478,7 @@ def _set_aside(request: HtmxHttpRequest, *, suspend: bool) -> HttpResponse:
                 now=now,
             )
     except StaleAnswer:
-        return _current_screen(
-            request,
-            now=now,
-            learner_settings=shown.learner_settings,
-            topic=shown.topic,
-            error=STALE_MESSAGE,
-            status=409,
-        )
+        return _shown_screen(request, shown, now=now, error=STALE_MESSAGE, status=409)
     notice = (
         "Card suspended: it will not come up again until you restore it from your suspended cards."
         if suspend
