@@ -112,8 +112,8 @@ def _ratings(rng: random.Random, count: int) -> list[int]:
 
 INITIAL_STABILITY = {1: 0.21, 2: 1.29, 3: 2.31, 4: 8.30}
 INITIAL_DIFFICULTY = {1: 6.4, 2: 5.6, 3: 4.9, 4: 3.4}
-# The JSON the review service stores in state_before/after (quizzes.services.review._snapshot),
-# written by hand: json.dumps of two dicts per row would be most of the generator's time.
+# The JSON the review service stores in state_before/after (recording.snapshot), written by
+# hand: json.dumps of two dicts per row would be most of the generator's time.
 STATE_JSON = (
     '{"stage": %d, "step": %s, "stability": %s, "difficulty": %s, "due": %s, '
     '"last_review": %s, "reps": %d, "lapses": %d, "suspended": false, "is_leech": false, '
@@ -163,6 +163,7 @@ def _card_history(
         else:
             stability = stability * (1.2 + 0.9 * (rating - 1))
             difficulty = max(1.0, difficulty - 0.3 * (rating - 3))
+        stage_before = stage
         lapsed = rating == 1 and stage in (2, 3)
         lapses += lapsed
         stage = 3 if lapsed else (1 if rating == 1 else 2)
@@ -186,6 +187,7 @@ def _card_history(
                 at_column,
                 2000 + int(random_() * 23000),
                 "review",
+                stage_before,
                 before,
                 after,
                 max(60, dues[index] - at),
@@ -216,7 +218,7 @@ def _card_history(
 
 def _content(*, cards: int) -> list[int]:
     """A synthetic article with topics, lessons and published cards; returns the card ids."""
-    from quizzes.models import (
+    from quizzes.content.models import (
         Article,
         Card,
         CardKind,
@@ -313,7 +315,7 @@ def _users(*, learners: int, now: datetime) -> list[int]:
     from django.contrib.auth.hashers import make_password
     from django.contrib.auth.models import Group
 
-    from quizzes.roles import INSTRUCTORS_GROUP, ensure_instructor_group
+    from quizzes.core.roles import INSTRUCTORS_GROUP, ensure_instructor_group
 
     user_model = get_user_model()
     password = make_password(BENCH_PASSWORD)
@@ -373,6 +375,7 @@ LOG_FIELDS = (
     "reviewed_at",
     "duration_ms",
     "source",
+    "stage_before",
     "state_before",
     "state_after",
     "interval_seconds",
@@ -410,7 +413,7 @@ def generate(
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from quizzes.models import LessonRead, MemoryState, ReviewLog
+    from quizzes.review.models import LessonRead, MemoryState, ReviewLog
 
     now = now or timezone.now()
     vendor = connection.vendor
@@ -436,7 +439,7 @@ def generate(
     mark = step("content and users", mark)
 
     reads = BatchWriter(LessonRead, ("user_id", "lesson_id", "read_at"), batch_size=batch_size)
-    from quizzes.models import Lesson
+    from quizzes.content.models import Lesson
 
     lesson_ids = list(
         Lesson.objects.filter(topic__article__slug=BENCH_SLUG).values_list("id", flat=True)

@@ -47,7 +47,11 @@ INSTALLED_APPS = [
     "template_partials",
     "import_export",
     "axes",
-    "quizzes",
+    "quizzes.core",
+    "quizzes.content",
+    "quizzes.review",
+    "quizzes.training",
+    "quizzes.insights",
 ]
 
 MIDDLEWARE = [
@@ -104,8 +108,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 
 # A table in the same database: shared by every worker and server, nothing else to run. It keeps
-# the instructor dashboard's cohort-wide figures for a few minutes (quizzes.selectors.analytics);
-# the table is created by migration quizzes 0002.
+# the cohort-wide figures of the instructor dashboard a few minutes (insights.selectors.remembered);
+# the table is created by migration insights 0002.
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
@@ -129,7 +133,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "quizzes:home"
+LOGIN_REDIRECT_URL = "review:home"
 LOGOUT_REDIRECT_URL = "login"
 
 # Sessions end after two weeks of inactivity (each request renews them) and when the browser closes

@@ -27,5 +27,9 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("admin/", admin.site.urls),
-    path("", include("quizzes.urls")),
+    path("", include("quizzes.core.urls")),
+    path("", include("quizzes.content.urls")),
+    path("", include("quizzes.review.urls")),
+    path("", include("quizzes.training.urls")),
+    path("", include("quizzes.insights.urls")),
 ]

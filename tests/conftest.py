@@ -3,9 +3,8 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import Group
 
-from quizzes.roles import INSTRUCTORS_GROUP
-
-from .factories import UserFactory
+from quizzes.core.roles import INSTRUCTORS_GROUP
+from tests.factories import UserFactory
 
 
 @pytest.fixture(autouse=True)

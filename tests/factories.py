@@ -6,17 +6,17 @@ import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from quizzes.models import (
+from quizzes.content.models import (
     Article,
     Card,
     CardKind,
     CardStatus,
     Choice,
     Lesson,
-    MemoryState,
     Topic,
     TopicKind,
 )
+from quizzes.review.models import MemoryState
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -123,7 +123,7 @@ def log_review(
     *, user, card, rating: int, at, stage_before: int = 2, source: str = "review", undone=None
 ):
     """One ReviewLog row as the review service leaves it (undone=datetime adds a ReviewUndo)."""
-    from quizzes.models import ReviewLog, ReviewUndo
+    from quizzes.review.models import ReviewLog, ReviewUndo
 
     review = ReviewLog.objects.create(
         user=user,
@@ -131,6 +131,7 @@ def log_review(
         rating=rating,
         reviewed_at=at,
         source=source,
+        stage_before=stage_before,
         state_before={"stage": stage_before},
         state_after={"stage": 2 if rating > 1 else 3},
         interval_seconds=86400,
@@ -144,7 +145,7 @@ def log_review(
 
 def make_module(*, cards=(), lessons=(), slug=None, pass_mark: int = 80, **fields):
     """A published training module over the given lessons with the given question pool."""
-    from quizzes.models import ModuleLesson, TrainingModule
+    from quizzes.training.models import ModuleLesson, TrainingModule
 
     n = next(_analytics_tokens)
     fields.setdefault("title", f"Module {n}")
@@ -164,7 +165,7 @@ def submit_attempt(*, user, module, answers, number: int = 1, at=None, score=Non
     """
     from decimal import Decimal
 
-    from quizzes.models import Attempt, AttemptQuestion
+    from quizzes.training.models import Attempt, AttemptQuestion
 
     at = at or timezone.now()
     if score is None:
@@ -220,7 +221,7 @@ def assign_module(module, *, user=None, group=None, due_at=None):
     """Assign the module to one learner or a group, due in a week unless told otherwise."""
     from datetime import timedelta
 
-    from quizzes.models import Assignment
+    from quizzes.training.models import Assignment
 
     return Assignment.objects.create(
         module=module,

@@ -5,11 +5,10 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import Group
 
-from quizzes.models import Card, CardKind, CardStatus
-from quizzes.roles import INSTRUCTORS_GROUP
+from quizzes.content.models import Card, CardKind, CardStatus
+from quizzes.core.roles import INSTRUCTORS_GROUP
+from tests.e2e.conftest import log_in, screenshot
 from tests.factories import LessonFactory, UserFactory
-
-from .conftest import log_in, screenshot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

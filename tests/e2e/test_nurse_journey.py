@@ -8,10 +8,9 @@ import pytest
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from quizzes.models import Assignment
+from quizzes.training.models import Assignment
+from tests.e2e.conftest import log_in, screenshot
 from tests.factories import LessonFactory, UserFactory, make_choice_card, make_module
-
-from .conftest import log_in, screenshot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

@@ -7,11 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from quizzes.importing import import_article_file
-from quizzes.models import CardStatus, Topic
+from quizzes.content.models import CardStatus, Topic
+from quizzes.content.services.importing import import_article_file
+from tests.e2e.conftest import log_in, screenshot
 from tests.factories import UserFactory
-
-from .conftest import log_in, screenshot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

@@ -1,0 +1,198 @@
+"""Pure statistics behind the progress and instructor pages and the recall-model evaluation.
+
+No database, no requests: every function takes plain numbers and is checked against hand-computed
+values in tests/test_statistics.py. The selectors gather the numbers with aggregate queries.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from quizzes.review.scheduling import DEFAULT_PARAMETERS
+
+# The forgetting curve of FSRS-6 as fsrs.Scheduler.get_card_retrievability computes it:
+# R(t, S) = (1 + FACTOR * t / S) ** DECAY, t in whole days since the last review.
+DECAY = -DEFAULT_PARAMETERS[20]
+FACTOR = 0.9 ** (1 / DECAY) - 1
+
+# Kelley's 27%: the upper and lower groups of an item-discrimination analysis.
+DISCRIMINATION_GROUP = 0.27
+
+
+def forgetting_curve(elapsed_days: int, stability: float) -> float:
+    """Predicted recall after `elapsed_days` whole days for a memory of `stability` days."""
+    return (1 + FACTOR * max(0, elapsed_days) / stability) ** DECAY
+
+
+def ratio(part: int | float, whole: int | float) -> float | None:
+    """part / whole, or None when there is nothing to divide (shown as a dash, never as 0%)."""
+    return part / whole if whole else None
+
+
+def learner_day(moment: datetime, *, time_zone: str, day_start_hour: int) -> date:
+    """The learning day a moment belongs to: the local date of (moment − day_start_hour hours).
+
+    Same day boundaries as quizzes.review.scheduling.learning_day_start, except during the hour a
+    daylight-saving change shifts (the SQL side shifts in UTC before converting, so this does too).
+    """
+    shifted = moment.astimezone(UTC) - timedelta(hours=day_start_hour)
+    return shifted.astimezone(ZoneInfo(time_zone)).date()
+
+
+def streak(review_days: Iterable[date], *, today: date) -> int:
+    """Consecutive learning days with at least one review, ending today — or yesterday, so a
+    streak is not lost before the learner has had the chance to review today."""
+    days = set(review_days)
+    day = today if today in days else today - timedelta(days=1)
+    count = 0
+    while day in days:
+        count += 1
+        day -= timedelta(days=1)
+    return count
+
+
+def mean_sd(values: Sequence[float]) -> tuple[float | None, float | None]:
+    """Mean and sample standard deviation (n − 1, as Moodle reports it); None where undefined."""
+    n = len(values)
+    if n == 0:
+        return None, None
+    mean = sum(values) / n
+    if n == 1:
+        return mean, None
+    return mean, math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1))
+
+
+def population_variance(values: Sequence[float]) -> float:
+    n = len(values)
+    if n == 0:
+        return 0.0
+    mean = sum(values) / n
+    return sum((v - mean) ** 2 for v in values) / n
+
+
+def variance_from_moments(*, mean: float, mean_of_squares: float) -> float:
+    """Population variance from E[x] and E[x²] (what SQL aggregates give), never negative."""
+    return max(0.0, mean_of_squares - mean * mean)
+
+
+def sample_sd_from_moments(
+    *, n: int, mean: float | None, mean_of_squares: float | None
+) -> float | None:
+    """Sample standard deviation (n − 1) from the count, E[x] and E[x²]; None below two values."""
+    if n < 2 or mean is None or mean_of_squares is None:
+        return None
+    return math.sqrt(
+        variance_from_moments(mean=mean, mean_of_squares=mean_of_squares) * n / (n - 1)
+    )
+
+
+def facility(fractions: Sequence[float]) -> float | None:
+    """Facility index: the mean credit on an item (0 = nobody right, 1 = everybody right)."""
+    return sum(fractions) / len(fractions) if fractions else None
+
+
+def discrimination_groups(n: int) -> tuple[range, range]:
+    """Positions (0 = lowest total) of the lower and upper groups among n ranked attempts.
+
+    Ranked by (total score, attempt id); position i has percent rank i / (n − 1), as SQL's
+    PERCENT_RANK gives it. Lower: percent rank ≤ 0.27; upper: ≥ 0.73. One attempt is no group.
+    """
+    if n < 2:
+        return range(0), range(0)
+    lower = [i for i in range(n) if i / (n - 1) <= DISCRIMINATION_GROUP]
+    upper = [i for i in range(n) if i / (n - 1) >= 1 - DISCRIMINATION_GROUP]
+    return range(lower[0], lower[-1] + 1), range(upper[0], upper[-1] + 1)
+
+
+def discrimination(
+    attempts: Sequence[tuple[float, int]], credits: Mapping[int, float]
+) -> float | None:
+    """Discrimination index of one item: its mean credit in the upper 27% of attempts minus that in
+    the lower 27%.
+
+    `attempts` are (total score, attempt id) of every attempt at the quiz, ranked by score with the
+    id breaking ties; `credits` maps the ids of the attempts that drew the item to their credit on
+    it. Each group's mean is over its attempts that drew the item (random questions).
+    """
+    ranked = sorted(attempts)
+    lower, upper = discrimination_groups(len(ranked))
+    low = [credits[ranked[i][1]] for i in lower if ranked[i][1] in credits]
+    high = [credits[ranked[i][1]] for i in upper if ranked[i][1] in credits]
+    if not low or not high:
+        return None
+    return sum(high) / len(high) - sum(low) / len(low)
+
+
+def cronbach_alpha_from_variances(
+    *, item_variances: Sequence[float], total_variance: float
+) -> float | None:
+    """Cronbach's alpha = k/(k−1) · (1 − Σ item variances / variance of totals).
+
+    With items scored 0 or 1 this is KR-20 (Σ p·q over the total variance).
+    """
+    k = len(item_variances)
+    if k < 2 or total_variance <= 0:
+        return None
+    return k / (k - 1) * (1 - sum(item_variances) / total_variance)
+
+
+def cronbach_alpha(scores: Sequence[Sequence[float]]) -> float | None:
+    """Alpha of a complete matrix: a row per attempt, a column per item (population variances)."""
+    if not scores:
+        return None
+    columns = list(zip(*scores, strict=True))
+    totals = [sum(row) for row in scores]
+    return cronbach_alpha_from_variances(
+        item_variances=[population_variance(column) for column in columns],
+        total_variance=population_variance(totals),
+    )
+
+
+# Recall-model metrics, as the open srs-benchmark computes them.
+PROBABILITY_FLOOR = 1e-4  # clip so a confident miss costs a finite loss
+
+
+def log_loss(predictions: Sequence[float], outcomes: Sequence[int]) -> float:
+    """Mean binary cross-entropy of predicted recall against recalled (1) / forgotten (0)."""
+    total = 0.0
+    for p, y in zip(predictions, outcomes, strict=True):
+        p = min(max(p, PROBABILITY_FLOOR), 1 - PROBABILITY_FLOOR)
+        total -= math.log(p) if y else math.log(1 - p)
+    return total / len(predictions)
+
+
+def rmse_bins(predictions: Sequence[float], outcomes: Sequence[int], *, bins: int = 20) -> float:
+    """Calibration: sqrt(Σ n_b (mean prediction_b − mean outcome_b)² / N), equal-width bins."""
+    counts = [0] * bins
+    predicted = [0.0] * bins
+    observed = [0.0] * bins
+    for p, y in zip(predictions, outcomes, strict=True):
+        b = min(int(p * bins), bins - 1)
+        counts[b] += 1
+        predicted[b] += p
+        observed[b] += y
+    total = sum(counts)
+    squared = sum(n * (predicted[b] / n - observed[b] / n) ** 2 for b, n in enumerate(counts) if n)
+    return math.sqrt(squared / total)
+
+
+def auc(predictions: Sequence[float], outcomes: Sequence[int]) -> float | None:
+    """Area under the ROC curve by ranks (Mann–Whitney U), ties sharing their mean rank."""
+    pairs = sorted(zip(predictions, outcomes, strict=True), key=lambda pair: pair[0])
+    positives = sum(y for _, y in pairs)
+    negatives = len(pairs) - positives
+    if positives == 0 or negatives == 0:
+        return None
+    rank_sum = 0.0
+    i = 0
+    while i < len(pairs):
+        j = i
+        while j + 1 < len(pairs) and pairs[j + 1][0] == pairs[i][0]:
+            j += 1
+        mean_rank = (i + j) / 2 + 1
+        rank_sum += mean_rank * sum(y for _, y in pairs[i : j + 1])
+        i = j + 1
+    return (rank_sum - positives * (positives + 1) / 2) / (positives * negatives)

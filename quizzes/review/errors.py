@@ -1,0 +1,22 @@
+"""Why the review services refuse a request; the message is for the learner. Views map each kind
+to an HTTP status (quizzes.review.views), services know nothing of HTTP."""
+
+
+class ReviewRejected(Exception):
+    """An answer, undo, bury or suspend that was not applied."""
+
+
+class DuplicateAnswer(ReviewRejected):
+    """This very submission was already applied (double click, network retry, resent form)."""
+
+
+class StaleAnswer(ReviewRejected):
+    """The card changed since it was shown (answered in another tab, undone, buried)."""
+
+
+class GradeRefused(ReviewRejected):
+    """A grade the card's checked answer does not allow (or a choice card graded unchecked)."""
+
+
+class NotTheLearners(ReviewRejected):
+    """The card or answer is not this learner's (another learner's id, or never unlocked)."""

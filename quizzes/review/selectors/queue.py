@@ -1,0 +1,173 @@
+"""Reads of the daily review: what to show next, today's counts and the intervals each grade gives.
+
+Today's numbers and the next card come from the one statement of quizzes.review.queue_sql, in the
+learner's own learning day; the card to show is then fetched with its source (and choices).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db.models import QuerySet
+
+from quizzes.content.answers import ALL_GRADES
+from quizzes.content.models import CardStatus, Choice, Topic
+from quizzes.review import scheduling
+from quizzes.review.models import LearnerSettings, MemoryState
+from quizzes.review.queue_sql import queue_row
+
+GRADE_NAMES = ((1, "Again", "again"), (2, "Hard", "hard"), (3, "Good", "good"), (4, "Easy", "easy"))
+
+
+@dataclass(frozen=True)
+class GradeOption:
+    rating: int
+    name: str
+    key: str
+    css: str
+    interval: str
+
+
+@dataclass
+class ReviewScreen:
+    """Everything the review page shows: the next card (or none) and today's numbers."""
+
+    state: MemoryState | None
+    choices: list[Choice] = field(default_factory=list)
+    new: int = 0
+    learning: int = 0
+    review: int = 0
+    done_today: int = 0
+    new_waiting: int = 0
+    reviews_waiting: int = 0
+    next_due: datetime | None = None
+    due_tomorrow: int = 0
+    undo_review_id: int | None = None
+
+    @property
+    def left(self) -> int:
+        return self.new + self.learning + self.review
+
+    @property
+    def progress_percent(self) -> int:
+        total = self.done_today + self.left
+        return round(100 * self.done_today / total) if total else 100
+
+
+def review_screen(
+    *,
+    user: Any,
+    now: datetime,
+    learner_settings: LearnerSettings,
+    prefer_card_id: int | None = None,
+    pick_card: bool = True,
+    topic_id: int | None = None,
+) -> ReviewScreen:
+    """The next card and today's counts in two queries (three when the card has choices).
+
+    `prefer_card_id` puts that card first if it is in the queue (the card an undo brought back).
+    `topic_id` restricts the queue and its counts to one topic's cards; the daily limits still
+    count every answer of the learner's day.
+    """
+    day = learner_settings.learning_day
+    row = queue_row(
+        user_id=user.pk,
+        now=now,
+        day_start=day.start_of(now),
+        tomorrow_end=day.start(day.day_of(now) + timedelta(days=2)),
+        new_cards_per_day=learner_settings.new_cards_per_day,
+        max_reviews_per_day=learner_settings.max_reviews_per_day,
+        topic_id=topic_id,
+        pick_card=pick_card,
+        prefer_card_id=prefer_card_id,
+    )
+    new_left = max(0, learner_settings.new_cards_per_day - row.new_done)
+    reviews_left = max(0, learner_settings.max_reviews_per_day - row.reviews_done)
+    screen = ReviewScreen(
+        state=None,
+        new=min(row.new, new_left),
+        learning=row.learning,
+        review=min(row.review, reviews_left),
+        done_today=row.done,
+        new_waiting=max(0, row.new - new_left),
+        reviews_waiting=max(0, row.review - reviews_left),
+        next_due=row.next_due,
+        due_tomorrow=row.due_tomorrow,
+        undo_review_id=row.last_id,
+    )
+    if row.next_id is not None:
+        screen.state = (
+            MemoryState.objects.select_related("card__lesson__topic", "card__topic")
+            .filter(pk=row.next_id)
+            .first()
+        )
+    if screen.state is not None and screen.state.card.has_choices:
+        screen.choices = list(screen.state.card.choices.all())
+    return screen
+
+
+def shown_state(*, user: Any, card_id: int) -> MemoryState | None:
+    """The learner's memory of one published card, with the card, its source and the learner's
+    settings; None for a card that is not theirs or no longer published."""
+    return (
+        MemoryState.objects.filter(user=user, card_id=card_id, card__status=CardStatus.PUBLISHED)
+        .select_related("card__lesson__topic", "card__topic", "user__learner_settings")
+        .first()
+    )
+
+
+def card_withdrawn(*, user: Any, card_id: int) -> bool:
+    """Whether the learner has this card but it was unpublished or archived since it was shown."""
+    return (
+        MemoryState.objects.filter(user=user, card_id=card_id)
+        .exclude(card__status=CardStatus.PUBLISHED)
+        .exists()
+    )
+
+
+def suspended_cards(*, user: Any) -> QuerySet[MemoryState]:
+    """The learner's suspended published cards, leeches first, in reading order (one query)."""
+    return (
+        MemoryState.objects.filter(user=user, suspended=True, card__status=CardStatus.PUBLISHED)
+        .select_related("card__topic")
+        .order_by(
+            "-is_leech",
+            "card__topic__article__title",
+            "card__topic__position",
+            "card__position",
+            "card_id",
+        )
+    )
+
+
+def review_topic(*, slug: str) -> Topic | None:
+    """The topic a review session is restricted to, by its slug."""
+    return Topic.objects.only("pk", "slug", "title").filter(slug=slug).first()
+
+
+def grade_options(
+    state: MemoryState,
+    *,
+    now: datetime,
+    learner_settings: LearnerSettings,
+    allowed: Collection[int] = ALL_GRADES,
+) -> list[GradeOption]:
+    """The allowed grades (all four by default) with the interval each would give if chosen now
+    (e.g. 10m, 1d, 4d, 9d)."""
+    intervals = scheduling.next_intervals(
+        state.memory, now=now, scheduler=learner_settings.scheduler_for(state.card)
+    )
+    return [
+        GradeOption(
+            rating=rating,
+            name=name,
+            key=str(rating),
+            css=f"grade-{css}",
+            interval=scheduling.format_interval(intervals[rating]),
+        )
+        for rating, name, css in GRADE_NAMES
+        if rating in allowed
+    ]

@@ -1,0 +1,249 @@
+"""Answering a card: exactly once, under the rules of its checked answer, replayable from the log.
+
+Exactly-once: an answer inserts its ReviewLog with the shown card's one-time token in a unique
+column, so a repeat of the same submission fails the insert (DuplicateAnswer), and it updates the
+MemoryState with a compare-and-swap on `version`, so an answer to a card that changed meanwhile
+fails (StaleAnswer). Both happen in one transaction: the log row and the state change are written
+together or not at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from quizzes.content import answers
+from quizzes.content.models import Card
+from quizzes.review import scheduling
+from quizzes.review.errors import DuplicateAnswer, GradeRefused, NotTheLearners, StaleAnswer
+from quizzes.review.models import (
+    ANSWER_FIELDS,
+    LearnerSettings,
+    MemoryState,
+    ReviewLog,
+    ReviewSource,
+)
+from quizzes.review.selectors.settings import learner_settings as settings_of
+from quizzes.review.tokens import stored_token
+
+UNCHECKED_MESSAGE = "Check your answer before grading this card."
+STALE_MESSAGE = "This card was already answered in another window; here is the next one."
+LEECH_MESSAGE = (
+    "You have forgotten this card {lapses} times, so it is now suspended as a leech and your "
+    "instructors have been told. Reread its lesson; they may rewrite the card. You can restore it "
+    "from your suspended cards."
+)
+
+
+@dataclass(frozen=True)
+class ReviewOutcome:
+    state: MemoryState
+    log: ReviewLog
+    interval: timedelta
+    became_leech: bool
+
+
+def snapshot(state: MemoryState) -> dict:
+    """Everything undo and rebuild need to put a MemoryState back exactly as it was."""
+    data = state.memory.to_dict()
+    data.update(
+        reps=state.reps,
+        lapses=state.lapses,
+        suspended=state.suspended,
+        is_leech=state.is_leech,
+        buried_until=state.buried_until.isoformat() if state.buried_until else None,
+        version=state.version,
+    )
+    return data
+
+
+def grade_refusal(*, card: Card, verdict: bool | None, rating: int) -> str:
+    """Why this grade may not be recorded for this card ('' when it may).
+
+    A choice or cloze card is answered and checked before it is graded, and then takes only the
+    grades its verdict allows (a wrong answer is graded Again).
+    """
+    if rating not in answers.ALL_GRADES:
+        return "Choose a grade from 1 (Again) to 4 (Easy)."
+    if not answers.needs_check(card.kind):
+        return ""
+    if verdict is None:
+        return UNCHECKED_MESSAGE
+    return answers.grade_refusal(right=verdict, rating=rating)
+
+
+def advance(
+    state: MemoryState,
+    *,
+    card: Card,
+    rating: int,
+    now: datetime,
+    learner_settings: LearnerSettings,
+    token: str,
+    source: str,
+    duration_ms: int | None = None,
+) -> tuple[ReviewLog, timedelta, bool]:
+    """Move `state` on by one answer (in memory) and build its unsaved log row.
+
+    The one place an answer changes a memory state: lapses, leeches and the snapshots undo and
+    rebuild rely on. Returns the log, the interval given and whether the card became a leech.
+    """
+    after = scheduling.answer(
+        state.memory, rating=rating, now=now, scheduler=learner_settings.scheduler_for(card)
+    )
+    stage_before = state.stage
+    state_before = snapshot(state)
+    lapsed = scheduling.is_lapse(state.stage, rating)
+    state.lapses += 1 if lapsed else 0
+    became_leech = lapsed and state.lapses >= scheduling.LEECH_LAPSES and not state.is_leech
+    if became_leech:
+        state.is_leech = True
+        state.suspended = True
+    state.apply(after)
+    state.reps += 1
+    state.version += 1
+    interval = after.due - scheduling.as_utc(now)
+    log = ReviewLog(
+        user_id=state.user_id,
+        card=card,
+        rating=rating,
+        reviewed_at=now,
+        duration_ms=duration_ms,
+        source=source,
+        stage_before=stage_before,
+        state_before=state_before,
+        state_after=snapshot(state),
+        interval_seconds=round(interval.total_seconds()),
+        desired_retention=learner_settings.retention_for(card),
+        fsrs_parameters=learner_settings.fsrs_parameters,
+        token=token,
+    )
+    return log, interval, became_leech
+
+
+def review_record(
+    *,
+    user: Any,
+    card: Card,
+    rating: int,
+    now: datetime,
+    token: str,
+    expected_version: int,
+    verdict: bool | None = None,
+    duration_ms: int | None = None,
+    learner_settings: LearnerSettings | None = None,
+    state: MemoryState | None = None,
+) -> ReviewOutcome:
+    """Record one daily-review answer exactly once and move the card's memory state on.
+
+    `expected_version` (from the shown card's token) makes the update a compare-and-swap;
+    `verdict` is the checked answer of a choice or cloze card (True right, False wrong, None not
+    checked), whose grades are limited by it (GradeRefused). `learner_settings` and `state` are
+    optional already-loaded rows, to save queries; a stale `state` is caught by the version check.
+    Raises DuplicateAnswer, StaleAnswer, GradeRefused or NotTheLearners.
+    """
+    refusal = grade_refusal(card=card, verdict=verdict, rating=rating)
+    if refusal:
+        raise GradeRefused(refusal)
+    learner_settings = learner_settings or settings_of(user)
+    stored = stored_token(token)
+    try:
+        with transaction.atomic():
+            return _record(
+                user=user,
+                card=card,
+                rating=rating,
+                now=now,
+                token=stored,
+                duration_ms=duration_ms,
+                expected_version=expected_version,
+                learner_settings=learner_settings,
+                state=state,
+            )
+    except IntegrityError as error:
+        if ReviewLog.objects.filter(token=stored).exists():
+            raise DuplicateAnswer("That answer was already recorded.") from error
+        raise
+
+
+def _record(
+    *,
+    user: Any,
+    card: Card,
+    rating: int,
+    now: datetime,
+    token: str,
+    duration_ms: int | None,
+    expected_version: int,
+    learner_settings: LearnerSettings,
+    state: MemoryState | None,
+) -> ReviewOutcome:
+    if state is None or state.version != expected_version:
+        state = MemoryState.objects.filter(user=user, card=card).first()
+        if state is None:
+            raise NotTheLearners("The learner has not unlocked this card.")
+    if state.version != expected_version:
+        if ReviewLog.objects.filter(token=token).exists():
+            raise DuplicateAnswer("That answer was already recorded.")
+        raise StaleAnswer(STALE_MESSAGE)
+    version = state.version
+    log, interval, became_leech = advance(
+        state,
+        card=card,
+        rating=rating,
+        now=now,
+        learner_settings=learner_settings,
+        token=token,
+        source=ReviewSource.DAILY_REVIEW,
+        duration_ms=duration_ms,
+    )
+    # The unique token makes a repeated submission fail here, before anything changes.
+    log.save(force_insert=True)
+    changed = MemoryState.objects.filter(pk=state.pk, version=version).update(
+        **{name: getattr(state, name) for name in ANSWER_FIELDS}
+    )
+    if changed != 1:
+        # Rolls back the log row too: the card moved on in another window meanwhile.
+        raise StaleAnswer(STALE_MESSAGE)
+    return ReviewOutcome(state=state, log=log, interval=interval, became_leech=became_leech)
+
+
+def quiz_mistakes_record(*, user: Any, cards_by_token: dict[str, Card], now: datetime) -> None:
+    """Log each card as a quiz review rated Again and move its memory on, exactly as an answer
+    does, in a fixed number of queries (tokens already logged are skipped, so a repeated submit
+    records nothing twice). Runs inside the caller's transaction."""
+    if not cards_by_token:
+        return
+    learner_settings = settings_of(user)
+    logged = set(ReviewLog.objects.filter(token__in=cards_by_token).values_list("token", flat=True))
+    todo = {token: card for token, card in cards_by_token.items() if token not in logged}
+    if not todo:
+        return
+    # A quiz mistake on a card the learner never unlocked starts its memory here.
+    MemoryState.objects.bulk_create(
+        [MemoryState(user=user, card=card, unlocked_at=now) for card in todo.values()],
+        ignore_conflicts=True,
+    )
+    states = {
+        state.card_id: state
+        for state in MemoryState.objects.select_for_update().filter(
+            user=user, card__in=[card.pk for card in todo.values()]
+        )
+    }
+    logs = [
+        advance(
+            states[card.pk],
+            card=card,
+            rating=scheduling.AGAIN,
+            now=now,
+            learner_settings=learner_settings,
+            token=token,
+            source=ReviewSource.QUIZ,
+        )[0]
+        for token, card in todo.items()
+    ]
+    ReviewLog.objects.bulk_create(logs)
+    MemoryState.objects.bulk_update(list(states.values()), list(ANSWER_FIELDS))

@@ -1,0 +1,170 @@
+"""Twenty identical answers at once (double clicks, two tabs, retries) are applied exactly once."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime
+
+import pytest
+from django.core.management import call_command
+from django.db import connections
+
+from quizzes.review.errors import DuplicateAnswer, StaleAnswer
+from quizzes.review.models import MemoryState, ReviewLog
+from quizzes.review.selectors.settings import learner_settings
+from quizzes.review.services.recording import review_record
+from quizzes.review.tokens import token_issue, token_read
+from tests.factories import CardFactory, MemoryStateFactory, UserFactory
+
+NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+SUBMISSIONS = 20
+
+
+def _fire(submit) -> list[str]:
+    """Run `submit` in SUBMISSIONS threads released together; collect what each one got."""
+    barrier = threading.Barrier(SUBMISSIONS)
+    results: list[str] = []
+    lock = threading.Lock()
+
+    def worker() -> None:
+        try:
+            barrier.wait()
+            outcome = submit()
+        except DuplicateAnswer:
+            outcome = "duplicate"
+        except StaleAnswer:
+            outcome = "stale"
+        except Exception as error:  # recorded, so the assertion shows what went wrong
+            outcome = f"error: {error!r}"
+        finally:
+            connections.close_all()
+        with lock:
+            results.append(outcome)
+
+    threads = [threading.Thread(target=worker) for _ in range(SUBMISSIONS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results
+
+
+@pytest.fixture(scope="module")
+def concurrent_database(django_db_setup, django_db_blocker, tmp_path_factory):
+    """On SQLite, run these tests on a database file, configured as in production.
+
+    The default in-memory test database is shared between threads through SQLite's shared cache,
+    where a second writer fails at once ("table is locked") instead of waiting its turn; a file
+    with WAL and BEGIN IMMEDIATE (bonelearn/settings.py) makes writers queue, as in production.
+    PostgreSQL needs nothing: each thread gets its own server connection.
+    """
+    connection = connections["default"]
+    if connection.vendor != "sqlite" or not connection.is_in_memory_db():
+        yield
+        return
+    with django_db_blocker.unblock():
+        settings_dict = connection.settings_dict
+        memory_name, memory_connection = settings_dict["NAME"], connection.connection
+        # Closing would destroy the in-memory database the other tests use; set it aside instead.
+        connection.connection = None
+        settings_dict["NAME"] = str(tmp_path_factory.mktemp("concurrency") / "test.sqlite3")
+        try:
+            call_command("migrate", run_syncdb=True, verbosity=0, interactive=False)
+            yield
+        finally:
+            connections.close_all()
+            settings_dict["NAME"] = memory_name
+            connection.connection = memory_connection
+
+
+@pytest.mark.django_db(transaction=True)
+def test_twenty_simultaneous_identical_answers_apply_once(concurrent_database):
+    user = UserFactory()
+    card = CardFactory()
+    state = MemoryStateFactory(user=user, card=card, unlocked_at=NOW)
+    settings = learner_settings(user)
+    shown = token_read(token_issue(user=user, state=state, now=NOW))
+
+    def submit() -> str:
+        review_record(
+            user=user,
+            card=card,
+            rating=3,
+            now=NOW,
+            token=shown.raw,
+            expected_version=shown.version,
+            learner_settings=settings,
+        )
+        return "applied"
+
+    results = _fire(submit)
+    assert sorted(results) == ["applied"] + ["duplicate"] * (SUBMISSIONS - 1)
+    assert ReviewLog.objects.count() == 1
+    state = MemoryState.objects.get(pk=state.pk)
+    assert state.version == 1 and state.reps == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_twenty_tabs_answering_the_same_card_apply_once(concurrent_database):
+    user = UserFactory()
+    card = CardFactory()
+    state = MemoryStateFactory(user=user, card=card, unlocked_at=NOW)
+    settings = learner_settings(user)
+    # Each tab loaded the page itself: same card and version, a different token.
+    tokens = iter([token_issue(user=user, state=state, now=NOW) for _ in range(SUBMISSIONS)])
+    token_lock = threading.Lock()
+
+    def submit() -> str:
+        with token_lock:
+            token = next(tokens)
+        review_record(
+            user=user,
+            card=card,
+            rating=3,
+            now=NOW,
+            token=token,
+            expected_version=0,
+            learner_settings=settings,
+        )
+        return "applied"
+
+    results = _fire(submit)
+    assert sorted(results) == ["applied"] + ["stale"] * (SUBMISSIONS - 1)
+    assert ReviewLog.objects.count() == 1
+    assert MemoryState.objects.get(pk=state.pk).version == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_twenty_simultaneous_submits_of_one_attempt_grade_it_once(concurrent_database):
+    from quizzes.content.models import CardKind
+    from quizzes.review.models import ReviewSource
+    from quizzes.training.models import Attempt, AttemptQuestion, Completion
+    from quizzes.training.services.attempts import answer_save, attempt_start, attempt_submit
+    from tests.factories import assign_module, make_module, make_quiz_pool
+
+    user = UserFactory()
+    module = make_module(cards=make_quiz_pool(), questions_per_attempt=4, pass_mark=50)
+    assign_module(module, user=user)
+    attempt = attempt_start(user=user, module=module, now=NOW)
+    questions = list(attempt.questions.select_related("card").prefetch_related("card__choices"))
+    # Two right, two left blank: 50%, a pass, and two mistakes for the review.
+    for question in questions:
+        if question.card.kind in (CardKind.MCQ, CardKind.TRUE_FALSE):
+            right = [c.pk for c in question.card.choices.all() if c.is_correct]
+            answer_save(attempt=attempt, question=question, choice_ids=right, now=NOW)
+
+    def submit() -> str:
+        # Each click is its own request: its own copy of the attempt, its own connection.
+        mine = Attempt.objects.select_related("module").get(pk=attempt.pk)
+        graded = attempt_submit(attempt=mine, now=NOW)
+        return "graded" if graded.passed else f"not passed: {graded.score}"
+
+    results = _fire(submit)
+    assert results == ["graded"] * SUBMISSIONS
+    attempt.refresh_from_db()
+    assert attempt.submitted_at == NOW and attempt.score == 50
+    assert Completion.objects.filter(user=user, module=module).count() == 1
+    quiz_logs = ReviewLog.objects.filter(user=user, source=ReviewSource.QUIZ)
+    assert quiz_logs.count() == 2
+    assert set(MemoryState.objects.filter(user=user).values_list("version", flat=True)) == {1}
+    assert not AttemptQuestion.objects.filter(attempt=attempt, fraction__isnull=True).exists()
