@@ -23,7 +23,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 
-from quizzes.content.parsing.text import (
+from quizzes.content.parsing.tree import (
     BulletList,
     Paragraph,
     ParsedArticle,

@@ -32,6 +32,7 @@ from pathlib import Path
 
 from quizzes.insights import statistics
 from quizzes.review import scheduling
+from quizzes.review.days import LearningDay
 
 RECALL_TARGET = 0.9  # only shapes learning steps; predicted recall depends on the memory alone
 FIELDS = ("card_id", "review_rating", "review_time", "review_duration")
@@ -111,7 +112,7 @@ def day_aligned(
 ) -> datetime:
     """00:00 UTC on the date of the learning day `moment` falls in: between two such instants,
     `.days` is the number of calendar days, whatever the clock times and daylight saving."""
-    day = statistics.learner_day(moment, time_zone=time_zone, day_start_hour=day_start_hour)
+    day = LearningDay(time_zone=time_zone, day_start_hour=day_start_hour).day_of(moment)
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 

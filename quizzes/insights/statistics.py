@@ -1,15 +1,15 @@
 """Pure statistics behind the progress and instructor pages and the recall-model evaluation.
 
 No database, no requests: every function takes plain numbers and is checked against hand-computed
-values in tests/test_statistics.py. The selectors gather the numbers with aggregate queries.
+values in tests/insights/test_statistics.py (test-only reference versions in
+tests/insights/oracles.py). The selectors gather the numbers with aggregate queries.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from collections.abc import Iterable, Sequence
+from datetime import date, timedelta
 
 from quizzes.review.scheduling import DEFAULT_PARAMETERS
 
@@ -32,16 +32,6 @@ def ratio(part: int | float, whole: int | float) -> float | None:
     return part / whole if whole else None
 
 
-def learner_day(moment: datetime, *, time_zone: str, day_start_hour: int) -> date:
-    """The learning day a moment belongs to: the local date of (moment − day_start_hour hours).
-
-    Same day boundaries as quizzes.review.scheduling.learning_day_start, except during the hour a
-    daylight-saving change shifts (the SQL side shifts in UTC before converting, so this does too).
-    """
-    shifted = moment.astimezone(UTC) - timedelta(hours=day_start_hour)
-    return shifted.astimezone(ZoneInfo(time_zone)).date()
-
-
 def streak(review_days: Iterable[date], *, today: date) -> int:
     """Consecutive learning days with at least one review, ending today — or yesterday, so a
     streak is not lost before the learner has had the chance to review today."""
@@ -52,25 +42,6 @@ def streak(review_days: Iterable[date], *, today: date) -> int:
         count += 1
         day -= timedelta(days=1)
     return count
-
-
-def mean_sd(values: Sequence[float]) -> tuple[float | None, float | None]:
-    """Mean and sample standard deviation (n − 1, as Moodle reports it); None where undefined."""
-    n = len(values)
-    if n == 0:
-        return None, None
-    mean = sum(values) / n
-    if n == 1:
-        return mean, None
-    return mean, math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1))
-
-
-def population_variance(values: Sequence[float]) -> float:
-    n = len(values)
-    if n == 0:
-        return 0.0
-    mean = sum(values) / n
-    return sum((v - mean) ** 2 for v in values) / n
 
 
 def variance_from_moments(*, mean: float, mean_of_squares: float) -> float:
@@ -89,43 +60,6 @@ def sample_sd_from_moments(
     )
 
 
-def facility(fractions: Sequence[float]) -> float | None:
-    """Facility index: the mean credit on an item (0 = nobody right, 1 = everybody right)."""
-    return sum(fractions) / len(fractions) if fractions else None
-
-
-def discrimination_groups(n: int) -> tuple[range, range]:
-    """Positions (0 = lowest total) of the lower and upper groups among n ranked attempts.
-
-    Ranked by (total score, attempt id); position i has percent rank i / (n − 1), as SQL's
-    PERCENT_RANK gives it. Lower: percent rank ≤ 0.27; upper: ≥ 0.73. One attempt is no group.
-    """
-    if n < 2:
-        return range(0), range(0)
-    lower = [i for i in range(n) if i / (n - 1) <= DISCRIMINATION_GROUP]
-    upper = [i for i in range(n) if i / (n - 1) >= 1 - DISCRIMINATION_GROUP]
-    return range(lower[0], lower[-1] + 1), range(upper[0], upper[-1] + 1)
-
-
-def discrimination(
-    attempts: Sequence[tuple[float, int]], credits: Mapping[int, float]
-) -> float | None:
-    """Discrimination index of one item: its mean credit in the upper 27% of attempts minus that in
-    the lower 27%.
-
-    `attempts` are (total score, attempt id) of every attempt at the quiz, ranked by score with the
-    id breaking ties; `credits` maps the ids of the attempts that drew the item to their credit on
-    it. Each group's mean is over its attempts that drew the item (random questions).
-    """
-    ranked = sorted(attempts)
-    lower, upper = discrimination_groups(len(ranked))
-    low = [credits[ranked[i][1]] for i in lower if ranked[i][1] in credits]
-    high = [credits[ranked[i][1]] for i in upper if ranked[i][1] in credits]
-    if not low or not high:
-        return None
-    return sum(high) / len(high) - sum(low) / len(low)
-
-
 def cronbach_alpha_from_variances(
     *, item_variances: Sequence[float], total_variance: float
 ) -> float | None:
@@ -137,18 +71,6 @@ def cronbach_alpha_from_variances(
     if k < 2 or total_variance <= 0:
         return None
     return k / (k - 1) * (1 - sum(item_variances) / total_variance)
-
-
-def cronbach_alpha(scores: Sequence[Sequence[float]]) -> float | None:
-    """Alpha of a complete matrix: a row per attempt, a column per item (population variances)."""
-    if not scores:
-        return None
-    columns = list(zip(*scores, strict=True))
-    totals = [sum(row) for row in scores]
-    return cronbach_alpha_from_variances(
-        item_variances=[population_variance(column) for column in columns],
-        total_variance=population_variance(totals),
-    )
 
 
 # Recall-model metrics, as the open srs-benchmark computes them.

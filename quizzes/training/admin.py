@@ -37,7 +37,7 @@ from quizzes.training.models import (
     ModuleLesson,
     TrainingModule,
 )
-from quizzes.training.selectors.learner import completion_report
+from quizzes.training.selectors.report import completion_report
 from quizzes.training.services.learners import learners_create
 
 REPORT_PERMISSION = "insights.view_cohort_statistics"

@@ -794,7 +794,7 @@ def test_upload_of_a_table_of_separator_rows_shows_the_dry_run(instructor_client
 
 def test_upload_never_turns_a_parser_failure_into_a_500(instructor_client, monkeypatch):
     import quizzes.content.admin.articles
-    from quizzes.content.parsing.text import ArticleFormatError
+    from quizzes.content.parsing.tree import ArticleFormatError
 
     def broken(**kwargs):
         raise ArticleFormatError("could not be read as an article (IndexError while parsing)")

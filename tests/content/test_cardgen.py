@@ -15,7 +15,8 @@ from quizzes.content.cardgen import (
     generate_cards,
     split_sentences,
 )
-from quizzes.content.parsing.text import Table, normalise_text, parse_article
+from quizzes.content.parsing.text import parse_article
+from quizzes.content.parsing.tree import Table, normalise_text
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT / "content" / "bone-metastases.txt"

@@ -9,15 +9,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from quizzes.content.parsing.text import (
+from quizzes.content.parsing.text import is_heading_line, parse_article
+from quizzes.content.parsing.tree import (
     ArticleFormatError,
     BulletList,
     Paragraph,
     Quote,
     Table,
-    is_heading_line,
     normalise_text,
-    parse_article,
     slugify,
     title_from_source_name,
 )

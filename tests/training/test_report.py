@@ -12,7 +12,7 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 from django.utils import timezone
 
-from quizzes.training.selectors.learner import completion_report
+from quizzes.training.selectors.report import completion_report
 from quizzes.training.services.attempts import attempt_start, attempt_submit
 from tests.factories import UserFactory, assign_module, make_module, make_quiz_pool
 

@@ -14,7 +14,7 @@ from django.urls import path, reverse
 from quizzes.content.admin.common import log_bulk_change
 from quizzes.content.admin.forms import ArticleConfirmForm, ArticleUploadForm
 from quizzes.content.models import Article, Topic
-from quizzes.content.parsing.text import ArticleFormatError
+from quizzes.content.parsing.tree import ArticleFormatError
 from quizzes.content.services.importing import ArticleImportError, import_article_text
 
 # The importer's report buckets, in the order an instructor reads them; absent ones are skipped.

@@ -10,7 +10,7 @@ from typing import Any
 
 from quizzes.content.cardgen import CardDraft
 from quizzes.content.models import CardKind
-from quizzes.content.parsing.text import ParsedArticle
+from quizzes.content.parsing.tree import ParsedArticle
 from quizzes.content.services.import_report import ArticleImportError
 from quizzes.content.validation import card_problems
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from quizzes.content.cardgen import CardDraft
 from quizzes.content.models import Article, Card, Lesson, Topic
-from quizzes.content.parsing.text import ParsedArticle, slugify
+from quizzes.content.parsing.tree import ParsedArticle, slugify
 from quizzes.content.services.fingerprints import plain, row_fingerprint, row_values
 from quizzes.content.services.import_cards import CardWriter
 from quizzes.content.services.import_report import ArticleImportError, ImportReport

@@ -30,12 +30,8 @@ from pathlib import Path
 from django.db import transaction
 
 from quizzes.content.cardgen import generate_cards
-from quizzes.content.parsing.text import (
-    ArticleFormatError,
-    ParsedArticle,
-    normalise_text,
-    parse_article,
-)
+from quizzes.content.parsing.text import parse_article
+from quizzes.content.parsing.tree import ArticleFormatError, ParsedArticle, normalise_text
 from quizzes.content.services.curated import parse_curated_cards, resolve_curated_cards
 from quizzes.content.services.import_report import ArticleImportError, ImportReport
 from quizzes.content.services.import_writer import ImportWriter

@@ -23,7 +23,6 @@ from quizzes.insights.selectors import cohort, items, modules
 from quizzes.insights.selectors.remembered import forget_cohort_figures
 
 PERMISSION = "insights.view_cohort_statistics"
-EXPORTS = ("topics", "cards", "modules")
 
 
 class CohortFilterForm(forms.Form):
@@ -87,67 +86,65 @@ def instructor_dashboard(request: HtmxHttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-def _table(table: str, group: Group | None) -> tuple[list[str], Iterable[list[object]]]:
-    """The header and the rows of one exported table; rows are computed as they stream."""
-    if table == "topics":
-        header = [
-            "learner",
-            "topic",
-            "cards_started",
-            "mastery",
-            "first_tries",
-            "first_try_accuracy",
+def _topics_table(group: Group | None) -> tuple[list[str], Iterable[list[object]]]:
+    header = ["learner", "topic", "cards_started", "mastery", "first_tries", "first_try_accuracy"]
+    cells = cohort.learner_topic_cells(now=timezone.now(), group=group)
+    rows = (
+        [
+            learner.get_username(),
+            str(topic),
+            cell.introduced,
+            cell.mastery,
+            cell.first_tries,
+            cell.accuracy,
         ]
-        cells = cohort.learner_topic_cells(now=timezone.now(), group=group)
-        return header, (
-            [
-                learner.get_username(),
-                str(topic),
-                cell.introduced,
-                cell.mastery,
-                cell.first_tries,
-                cell.accuracy,
-            ]
-            for learner, topic, cell in cells
-        )
-    if table == "cards":
-        header = [
-            "card_id",
-            "topic",
-            "kind",
-            "front",
-            "reviews",
-            "review_stage_reviews",
-            "lapses",
-            "lapse_rate",
-            "learners",
-            "mean_difficulty",
-            "leeches",
-            "quiz_answers",
-            "facility",
-            "discrimination",
-            "choices_chosen",
+        for learner, topic, cell in cells
+    )
+    return header, rows
+
+
+def _cards_table(group: Group | None) -> tuple[list[str], Iterable[list[object]]]:
+    header = [
+        "card_id",
+        "topic",
+        "kind",
+        "front",
+        "reviews",
+        "review_stage_reviews",
+        "lapses",
+        "lapse_rate",
+        "learners",
+        "mean_difficulty",
+        "leeches",
+        "quiz_answers",
+        "facility",
+        "discrimination",
+        "choices_chosen",
+    ]
+    rows = (
+        [
+            row.card.pk,
+            str(row.card.topic),
+            row.card.kind,
+            row.card.front,
+            row.reviews,
+            row.review_stage_reviews,
+            row.lapses,
+            row.lapse_rate,
+            row.learners,
+            row.mean_difficulty,
+            row.leeches,
+            row.answers,
+            row.facility,
+            row.discrimination,
+            "; ".join(f"{share.choice.text}={share.chosen}" for share in row.choices),
         ]
-        return header, (
-            [
-                row.card.pk,
-                str(row.card.topic),
-                row.card.kind,
-                row.card.front,
-                row.reviews,
-                row.review_stage_reviews,
-                row.lapses,
-                row.lapse_rate,
-                row.learners,
-                row.mean_difficulty,
-                row.leeches,
-                row.answers,
-                row.facility,
-                row.discrimination,
-                "; ".join(f"{share.choice.text}={share.chosen}" for share in row.choices),
-            ]
-            for row in items.card_table(group=group)
-        )
+        for row in items.card_table(group=group)
+    )
+    return header, rows
+
+
+def _modules_table(group: Group | None) -> tuple[list[str], Iterable[list[object]]]:
     header = [
         "module",
         "attempts",
@@ -158,7 +155,7 @@ def _table(table: str, group: Group | None) -> tuple[list[str], Iterable[list[ob
         "first_attempts",
         "cronbach_alpha",
     ]
-    return header, (
+    rows = (
         [
             row.module.title,
             row.attempts,
@@ -171,6 +168,11 @@ def _table(table: str, group: Group | None) -> tuple[list[str], Iterable[list[ob
         ]
         for row in modules.module_table(group=group)
     )
+    return header, rows
+
+
+# The exported tables: the header and the rows of each, computed as they stream.
+EXPORTS = {"topics": _topics_table, "cards": _cards_table, "modules": _modules_table}
 
 
 @permission_required(PERMISSION, raise_exception=True)
@@ -201,5 +203,5 @@ def instructor_export(request: HtmxHttpRequest, table: str) -> HttpResponseBase:
         )
     group = form.cleaned_data["group"]
     suffix = f"-{slugify(group.name)}" if group else ""
-    header, rows = _table(table, group)
+    header, rows = EXPORTS[table](group)
     return csv_response(f"bonelearn-{table}{suffix}.csv", header, rows)

@@ -11,12 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import transaction
 from django.db.models import Count
 
 from quizzes.insights import recall_eval
-from quizzes.insights.selectors import progress
-from quizzes.review.models import LearnerSettings
+from quizzes.review.models import LearnerSettings, ReviewLog
+from quizzes.review.services.settings import parameters_save
 
 MIN_REVIEWS = 1000
 HELD_OUT = 0.2  # the latest fifth of each learner's reviews judges the fit
@@ -42,7 +41,7 @@ class Command(BaseCommand):
             )
         if options["min_reviews"] < 1:
             raise CommandError("--min-reviews must be at least 1.")
-        standing = progress.reviews()
+        standing = ReviewLog.objects.standing()
         learners = (
             standing.values("user_id")
             .annotate(n=Count("id"))
@@ -60,8 +59,9 @@ class Command(BaseCommand):
                 .order_by("reviewed_at", "id")
                 .values_list("card_id", "rating", "reviewed_at", "duration_ms")
             ]
-            clock = progress.learner_clock(user=user_id, now=reviews[-1].reviewed_at)
-            days = {"time_zone": clock.time_zone, "day_start_hour": clock.day_start_hour}
+            found = LearnerSettings.objects.filter(user_id=user_id).first()
+            day = (found or LearnerSettings()).learning_day
+            days = {"time_zone": day.time_zone, "day_start_hour": day.day_start_hour}
             split_at = recall_eval.split_time(reviews, fraction=1 - HELD_OUT)
             fitted = recall_eval.fit_parameters(
                 [r for r in reviews if r.reviewed_at < split_at], **days
@@ -82,10 +82,7 @@ class Command(BaseCommand):
             )
             if options["dry_run"]:
                 continue
-            with transaction.atomic():
-                LearnerSettings.objects.update_or_create(
-                    user_id=user_id, defaults={"fsrs_parameters": fitted if keep else None}
-                )
+            parameters_save(user_id=user_id, parameters=fitted if keep else None)
             fitted_count += keep
         self.stdout.write(
             f"{len(learners)} learner(s) with at least {options['min_reviews']} reviews; "
