@@ -74,6 +74,8 @@ class CardDraft:
     accepted_answers: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
     critical: bool = False
+    clinical_note: str = ""
+    note_reference: str = ""
 
 
 def generate_cards(article: ParsedArticle) -> list[CardDraft]:

@@ -155,6 +155,16 @@ class Card(models.Model):
     front = models.TextField(help_text="Markdown. Cloze cards use {{c1::answer}} deletions.")
     back = models.TextField(blank=True, help_text="Markdown answer (basic cards).")
     explanation = models.TextField(blank=True, help_text="Markdown shown with the answer.")
+    clinical_note = models.TextField(
+        blank=True,
+        help_text="Where the source simplifies or misleads: the correction a clinician would add "
+        "(shown with the answer).",
+    )
+    note_reference = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="A reference a clinician can look up for the clinical note (guideline, chapter).",
+    )
     accepted_answers = models.TextField(
         blank=True, help_text="Cloze: other accepted typings of the answer, one per line."
     )

@@ -258,7 +258,7 @@ def test_bad_curated_card_aborts_the_whole_import(change, message):
     ("text", "message"),
     [
         ("{not json", "invalid JSON at line 1"),
-        ('{"version": 2, "cards": []}', "unsupported version 2"),
+        ('{"version": 3, "cards": []}', "unsupported version 3"),
         ('{"cards": []}', 'expected an object with exactly "version" and "cards"'),
         ('{"version": 1, "cards": {}}', '"cards" must be a list'),
     ],

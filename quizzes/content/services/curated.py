@@ -9,12 +9,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from quizzes.content.cardgen import CardDraft
+from quizzes.content.itemcheck import item_problems
 from quizzes.content.models import CardKind
 from quizzes.content.parsing.tree import ParsedArticle
 from quizzes.content.services.import_report import ArticleImportError
 from quizzes.content.validation import card_problems
 
-CURATED_VERSION = 1
+# Version 2 adds a clinical note (and its reference) to every card; version 1 files still import.
+CURATED_VERSIONS = (1, 2)
 CURATED_FIELDS = {
     "key": str,
     "topic": str,
@@ -29,6 +31,7 @@ CURATED_FIELDS = {
     "accepted_answers": list,
     "source": str,
 }
+NOTE_FIELDS = {"clinical_note": str, "note_reference": str}
 KEY_RE = re.compile(r"^[-a-zA-Z0-9_]+$")
 
 
@@ -49,8 +52,11 @@ def parse_curated_cards(text: str, *, name: str) -> list[CuratedCard]:
         ) from error
     if not isinstance(data, dict) or set(data) != {"version", "cards"}:
         raise ArticleImportError(f'{name}: expected an object with exactly "version" and "cards"')
-    if data["version"] != CURATED_VERSION:
-        raise ArticleImportError(f"{name}: unsupported version {data['version']!r} (expected 1)")
+    if data["version"] not in CURATED_VERSIONS:
+        raise ArticleImportError(
+            f"{name}: unsupported version {data['version']!r} (expected 1 or 2)"
+        )
+    fields = CURATED_FIELDS | (NOTE_FIELDS if data["version"] == 2 else {})
     if not isinstance(data["cards"], list):
         raise ArticleImportError(f'{name}: "cards" must be a list')
     seen: set[str] = set()
@@ -59,7 +65,7 @@ def parse_curated_cards(text: str, *, name: str) -> list[CuratedCard]:
         label = f"{name}: card {number}"
         if isinstance(raw, dict) and isinstance(raw.get("key"), str):
             label += f" ({raw['key']})"
-        card = _curated_card(raw, label)
+        card = _curated_card(raw, label, fields=fields)
         if card.draft.key in seen:
             raise ArticleImportError(f"{label}: duplicate key")
         seen.add(card.draft.key)
@@ -67,21 +73,24 @@ def parse_curated_cards(text: str, *, name: str) -> list[CuratedCard]:
     return cards
 
 
-def _curated_card(raw: Any, label: str) -> CuratedCard:
+def _curated_card(raw: Any, label: str, *, fields: dict[str, Any]) -> CuratedCard:
     def fail(problem: str) -> ArticleImportError:
         return ArticleImportError(f"{label}: {problem}")
 
     if not isinstance(raw, dict):
         raise fail("must be an object")
-    missing = [name for name in CURATED_FIELDS if name not in raw]
+    missing = [name for name in fields if name not in raw]
     if missing:
         raise fail(f"missing field {missing[0]!r}")
-    unknown = sorted(set(raw) - set(CURATED_FIELDS))
+    unknown = sorted(set(raw) - set(fields))
     if unknown:
         raise fail(f"unknown field {unknown[0]!r}")
-    for name, expected in CURATED_FIELDS.items():
+    for name, expected in fields.items():
         if not isinstance(raw[name], expected):
             raise fail(f"field {name!r} has the wrong type")
+    note, reference = raw.get("clinical_note", "").strip(), raw.get("note_reference", "").strip()
+    if bool(note) != bool(reference):
+        raise fail("a clinical note needs its reference, and a reference its note")
     for name in ("key", "topic", "front", "source"):
         if not raw[name].strip():
             raise fail(f"field {name!r} is empty")
@@ -112,6 +121,17 @@ def _curated_card(raw: Any, label: str) -> CuratedCard:
     )
     if problems:
         raise fail(" ".join(problems))
+    # ... and the mechanical part of the item-writing standard (docs/item-writing.md).
+    faults = item_problems(
+        kind=kind,
+        front=raw["front"],
+        back=raw["back"],
+        explanation=raw["explanation"],
+        choices=choices,
+        critical=raw["critical"],
+    )
+    if faults:
+        raise fail(f"does not meet the item-writing standard: {faults[0].message}")
     draft = CardDraft(
         key=raw["key"],
         topic_key="",
@@ -125,6 +145,8 @@ def _curated_card(raw: Any, label: str) -> CuratedCard:
         accepted_answers=tuple(answer.strip() for answer in raw["accepted_answers"]),
         tags=tuple(tag.strip() for tag in raw["tags"]),
         critical=raw["critical"],
+        clinical_note=note,
+        note_reference=reference,
     )
     return CuratedCard(draft=draft, topic=raw["topic"], lesson=raw["lesson"])
 

@@ -22,6 +22,8 @@ CARD_FIELDS = (
     "source_excerpt",
     "tags",
     "critical",
+    "clinical_note",
+    "note_reference",
 )
 
 

@@ -66,6 +66,8 @@ def _card_values(
         "source_excerpt": draft.source_excerpt,
         "tags": ", ".join(draft.tags),
         "critical": draft.critical,
+        "clinical_note": draft.clinical_note,
+        "note_reference": draft.note_reference,
     }
 
 

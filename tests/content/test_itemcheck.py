@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from quizzes import itemcheck
-from quizzes.itemcheck import ItemProblem, item_problems, problem_codes
+from quizzes.content import itemcheck
+from quizzes.content.itemcheck import ItemProblem, item_problems, problem_codes
 
 EXPLANATION = "Zoledronic acid and denosumab reduce skeletal-related events."
 GOOD_MCQ = {
@@ -289,7 +289,7 @@ def test_cloze_answer_visible_elsewhere_in_the_sentence():
 
 
 def test_cloze_pattern_is_the_one_publishing_uses():
-    from quizzes.validation import CLOZE_DELETION
+    from quizzes.content.validation import CLOZE_DELETION
 
     assert itemcheck.CLOZE_DELETION.pattern == CLOZE_DELETION.pattern
 

@@ -15,11 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from quizzes.articles import ParsedArticle, ParsedLesson, parse_article
-from quizzes.itemcheck import item_problems
-from quizzes.validation import card_problems
+from quizzes.content.itemcheck import item_problems
+from quizzes.content.parsing.text import parse_article
+from quizzes.content.parsing.tree import ParsedArticle, ParsedLesson
+from quizzes.content.validation import card_problems
 
-CONTENT = Path(__file__).resolve().parents[1] / "content"
+CONTENT = Path(__file__).resolve().parents[2] / "content"
 ARTICLE = CONTENT / "bone-metastases.txt"
 CARDS = CONTENT / "bone-metastases.cards.json"
 
