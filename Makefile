@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 ARTICLE := content/bone-metastases.txt
 
-.PHONY: run test bench setup db content demo lint format e2e-browser clean
+.PHONY: run test bench bench-scaleout haproxy setup db content demo lint format e2e-browser clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "error: $(PYTHON) not found; install Python 3.11 or run make PYTHON=/path/to/python3.11"; exit 1; }
@@ -37,8 +37,16 @@ e2e-browser:
 test: demo e2e-browser
 	$(BIN)/python -m pytest
 
-bench: setup
+# Chaos and capacity on SQLite and PostgreSQL (BENCH_POSTGRES_URL), then two instances behind
+# HAProxy with Redis (REDIS_URL); prints the results and rewrites README's bench table.
+bench: setup haproxy
 	$(BIN)/python -m bench.run
+
+bench-scaleout: setup haproxy
+	$(BIN)/python -m bench.run --runs scaleout
+
+haproxy:
+	@bash scripts/ensure-haproxy
 
 lint: setup
 	$(BIN)/ruff check .

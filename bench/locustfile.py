@@ -1,194 +1,119 @@
-"""Locust scenarios for `make bench`: signed-in learners and an instructor against gunicorn.
+"""Locust users of `make bench`: paced learners and a few instructors.
 
-`bench.run` starts one headless locust per scenario (a user class named on the command line).
-Sessions come from the dataset generator (BENCH_SESSIONS, a JSON file of session keys), so no
-password is hashed during the run. Each simulated user is a different learner; a learner whose queue
-runs out hands over to the next one, so every answer is a first answer to a due card.
+Sessions come from the dataset (BENCH_SESSIONS, a JSON file of session keys), so no password is
+hashed during a run. Each simulated learner studies as one dataset learner at a time, taken from a
+shared pool (BENCH_LEARNERS, e.g. "0:900"): a learner whose queue is empty goes back to the end of
+the pool and the user takes the next, so two users never answer for the same learner (one of them
+would be answering a stale screen) and a learner comes round again only after all the others.
+
+Every answer that got a 2xx has its one-time token appended to BENCH_TOKENS, for the check that
+each has its review-log row (bench.verify).
 """
 
 from __future__ import annotations
 
-import itertools
 import json
 import os
 import random
-import re
+from collections import deque
 
-from locust import FastHttpUser, between, constant, task
+from locust import FastHttpUser, between, task
 
-CSRF = "benchcsrf" + "0" * 23  # any 32 letters/digits: Django compares the header with the cookie
-SESSIONS_FILE = os.environ.get("BENCH_SESSIONS", "var/bench/sessions.json")
-with open(SESSIONS_FILE, encoding="utf-8") as handle:
-    SESSIONS = json.load(handle)
-LEARNERS = SESSIONS["learners"]
-# Scenarios start at different learners: one scenario's answers must not empty the next's queue.
-_next_learner = itertools.count(int(os.environ.get("BENCH_LEARNER_OFFSET", "0")))
+from bench.screens import ShownCard, checked, headers, shown_card
 
-CARD = re.compile(r'name="card" value="(\d+)"')
-TOKEN = re.compile(r'name="token" value="([^"]+)"')
-VERDICT = re.compile(r'name="verdict" value="([^"]+)"')
-CHECK_FORM = 'action="/review/check/"'
-RATINGS = (1, 2, 3, 3, 3, 3, 3, 3, 4, 4)
+with open(os.environ.get("BENCH_SESSIONS", "var/bench/sessions.json"), encoding="utf-8") as f:
+    SESSIONS = json.load(f)
+_first, _, _last = os.environ.get("BENCH_LEARNERS", "0:").partition(":")
+FREE_LEARNERS = deque(SESSIONS["learners"][int(_first or 0) : int(_last) if _last else None])
+ACCEPTED = open(os.environ.get("BENCH_TOKENS", os.devnull), "a", encoding="utf-8")  # noqa: SIM115
+# Roughly what learners press when every grade is open; after a check, among those it allows.
+RATING_WEIGHTS = {1: 10, 2: 15, 3: 65, 4: 10}
 
 
-def _headers(session_key: str, *, htmx: bool = False) -> dict[str, str]:
-    headers = {"Cookie": f"sessionid={session_key}; csrftoken={CSRF}", "X-CSRFToken": CSRF}
-    if htmx:
-        headers["HX-Request"] = "true"
-    return headers
+def grade(allowed: list[int]) -> str:
+    return str(random.choices(allowed, weights=[RATING_WEIGHTS[r] for r in allowed])[0])
 
 
-class Learner(FastHttpUser):
-    """Base: a learner's signed-in session; not run on its own."""
+class PacedLearner(FastHttpUser):
+    """A learner at their own pace: a card every 6-10 s (a choice or cloze card is answered and
+    checked before it is graded), the progress page now and then."""
 
-    abstract = True
-    wait_time = constant(0)
+    wait_time = between(6, 10)
 
     def on_start(self) -> None:
-        self.switch_learner()
+        self.session_key: str | None = None
+        self.shown: ShownCard | None = None
+        self.take_learner()
 
-    def switch_learner(self) -> None:
-        self.session_key = LEARNERS[next(_next_learner) % len(LEARNERS)]
-        self.card = self.token = None
-        self.needs_check = False
+    def on_stop(self) -> None:
+        if self.session_key:
+            FREE_LEARNERS.append(self.session_key)
+        self.session_key, self.shown = None, None
 
-    def read_card(self, html: str) -> bool:
-        card, token = CARD.search(html), TOKEN.search(html)
-        if card and token:
-            self.card, self.token = card.group(1), token.group(1)
-            self.needs_check = CHECK_FORM in html
-            return True
-        self.card = self.token = None
-        return False
+    def take_learner(self) -> None:
+        """Hand the current learner back to the pool and study as the next free one."""
+        self.on_stop()
+        if FREE_LEARNERS:
+            self.session_key = FREE_LEARNERS.popleft()
 
-    def check(self) -> str | None:
-        """Choice and cloze cards are answered before grading: submit a blank answer (wrong)."""
-        with self.client.post(
-            "/review/check/",
-            data={"card": self.card, "token": self.token},
-            headers=_headers(self.session_key, htmx=True),
-            name="POST /review/check/",
-            catch_response=True,
-        ) as response:
-            verdict = VERDICT.search(response.text or "")
-            if response.status_code != 200 or not verdict:
-                response.failure(f"status {response.status_code}: {(response.text or '')[:120]}")
-                return None
-            response.success()
-            return verdict.group(1)
-
-    def open_review(self) -> None:
-        with self.client.get(
-            "/review/", headers=_headers(self.session_key), name="GET /review/", catch_response=True
-        ) as response:
-            if response.status_code != 200:
-                response.failure(f"status {response.status_code}")
-                return
-            self.read_card(response.text or "")
-            response.success()
-
-    def answer(self) -> None:
-        """Grade the shown card as the keyboard does (htmx); the reply holds the next card."""
-        if self.token is None:
-            self.open_review()
-            if self.token is None:
-                self.switch_learner()
-                return
-        data = {"card": self.card, "token": self.token, "rating": str(random.choice(RATINGS))}
-        if self.needs_check:
-            verdict = self.check()
-            if verdict is None:
-                self.token = None
-                return
-            # A blank answer is wrong, and the server only accepts Again after a wrong answer.
-            data.update(verdict=verdict, rating="1")
-        with self.client.post(
-            "/review/answer/",
+    def request(self, method: str, path: str, data: dict | None = None) -> tuple[int, str]:
+        """A signed-in request (POSTs as htmx); anything but 200 counts as a failure."""
+        with self.client.request(
+            method,
+            path,
             data=data,
-            headers=_headers(self.session_key, htmx=True),
-            name="POST /review/answer/",
+            headers=headers(self.session_key, htmx=method == "POST"),
+            name=f"{method} {path}",
             catch_response=True,
         ) as response:
+            text = response.text or ""
             if response.status_code != 200:
-                response.failure(f"status {response.status_code}: {(response.text or '')[:120]}")
-                self.token = None
+                response.failure(f"status {response.status_code}: {text[:120]}")
+            return response.status_code, text
+
+    def show_next(self, html: str) -> None:
+        self.shown = shown_card(html)
+        if self.shown is None:
+            self.take_learner()
+
+    @task(12)
+    def study_card(self) -> None:
+        if self.session_key is None:
+            self.take_learner()
+            return
+        if self.shown is None:
+            status, html = self.request("GET", "/review/")
+            if status == 200:
+                self.show_next(html)
+            return
+        shown, self.shown = self.shown, None
+        answer = {"card": shown.card, "token": shown.token, "rating": grade([1, 2, 3, 4])}
+        if shown.needs_check:
+            pick = random.choice(shown.choices) if shown.choices else None
+            status, html = self.request("POST", "/review/check/", shown.check_data(pick))
+            verdict = checked(html) if status == 200 else None
+            if verdict is None:
                 return
-            response.success()
-            if not self.read_card(response.text or ""):
-                self.switch_learner()
+            answer.update(verdict=verdict[0], rating=grade(verdict[1]))
+        status, html = self.request("POST", "/review/answer/", answer)
+        if status == 200:
+            ACCEPTED.write(shown.token + "\n")
+            ACCEPTED.flush()
+            self.show_next(html)
 
-
-class Healthz(FastHttpUser):
-    """The baseline: a view that touches neither the database nor a template."""
-
-    wait_time = constant(0)
-
-    @task
-    def healthz(self) -> None:
-        self.client.get("/healthz", name="GET /healthz")
-
-
-class SignedInFloor(Learner):
-    """The lightest signed-in page (a learner's empty list of suspended cards): session, user, one
-    query and the base layout. What any signed-in HTML page costs before it does its own work."""
-
-    @task
-    def suspended(self) -> None:
-        self.client.get(
-            "/review/suspended/", headers=_headers(self.session_key), name="GET /review/suspended/"
-        )
-
-
-class ReviewPage(Learner):
-    @task
-    def review(self) -> None:
-        self.open_review()
-
-
-class Answer(Learner):
-    @task
-    def post_answer(self) -> None:
-        self.answer()
-
-
-class ProgressPage(Learner):
-    @task
+    @task(1)
     def progress(self) -> None:
-        self.client.get("/progress/", headers=_headers(self.session_key), name="GET /progress/")
+        if self.session_key:
+            self.request("GET", "/progress/")
 
 
-class InstructorDashboard(FastHttpUser):
-    wait_time = constant(0)
+class PacedInstructor(FastHttpUser):
+    """An instructor reading the cohort dashboard every 20-40 s."""
+
+    wait_time = between(20, 40)
+    fixed_count = int(os.environ.get("BENCH_INSTRUCTORS", "3"))
 
     @task
     def dashboard(self) -> None:
-        key = SESSIONS["instructors"][0]
-        self.client.get("/instructor/", headers=_headers(key), name="GET /instructor/")
-
-
-class PacedLearner(Learner):
-    """A learner at a realistic pace: a card every second or so, the progress page now and then."""
-
-    wait_time = between(0.5, 1.5)
-    weight = 15
-
-    @task(8)
-    def answer_card(self) -> None:
-        self.answer()
-
-    @task(1)
-    def review(self) -> None:
-        self.open_review()
-
-    @task(1)
-    def progress(self) -> None:
-        self.client.get("/progress/", headers=_headers(self.session_key), name="GET /progress/")
-
-
-class PacedInstructor(InstructorDashboard):
-    wait_time = between(2, 4)
-    weight = 1
-
-    @task
-    def healthz(self) -> None:
-        self.client.get("/healthz", name="GET /healthz")
+        key = random.choice(SESSIONS["instructors"])
+        self.client.get("/instructor/", headers=headers(key), name="GET /instructor/")

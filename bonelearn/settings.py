@@ -117,6 +117,20 @@ CACHES = {
         "OPTIONS": {"MAX_ENTRIES": 5000},
     }
 }
+# Several app servers behind a load balancer: with REDIS_URL set, the cache lives in Redis
+# (Django's built-in backend) and sessions are read from it (cached_db: written to the database
+# too, so a Redis restart signs nobody out). CACHE_KEY_PREFIX keeps two sites sharing one Redis
+# apart.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "bonelearn"),
+        }
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

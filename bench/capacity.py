@@ -1,0 +1,53 @@
+"""Capacity: how many paced learners one setup holds with p95 ≤ 100 ms and no failed request.
+
+The ramp (bench/ramp.py) adds learners in steps until a step misses either goal; learners held is
+the last step that met both. Afterwards every answer accepted during the ramp is looked up in the
+log, as after the chaos run.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bench.load import Pool, Ramp, capacity_ramp, learners_held
+from bench.server import wait_until_idle
+from bench.verify import verify_tokens
+
+
+def capacity_run(
+    host: str, env: dict, *, sessions: Path, pool: Pool, ramp: Ramp, prefix: Path
+) -> dict:
+    run = capacity_ramp(host=host, sessions=sessions, pool=pool, ramp=ramp, prefix=prefix)
+    wait_until_idle(f"{host}/healthz")
+    checked = verify_tokens(env, run["tokens"], path=Path(f"{prefix}-accepted.txt"))
+    steps = run["steps"]
+    held = learners_held(steps)
+    held_step = next((step for step in steps if step["learners"] == held), None)
+    return {
+        "learners_held": held,
+        "p95_limit_ms": ramp.p95_limit_ms,
+        "pool_limit_reached": bool(steps)
+        and steps[-1]["held"]
+        and held >= min(ramp.max, pool.size),
+        "at_held_step": _brief(held_step),
+        "next_step": _brief(next((step for step in steps if not step["held"]), None)),
+        "steps": steps,
+        "answers_accepted": checked["answers"],
+        "answers_lost": checked["missing"],
+    }
+
+
+def _brief(step: dict | None) -> dict | None:
+    """The figures the report shows of one step."""
+    if step is None:
+        return None
+    answers = step["endpoints"].get("POST /review/answer/", {})
+    return {
+        "learners": step["learners"],
+        "requests_per_second": step["per_second"],
+        "answers_per_second": answers.get("per_second", 0),
+        "p50_ms": step["p50_ms"],
+        "p95_ms": step["p95_ms"],
+        "failures": step["failures"],
+        "load_average": step.get("load_average"),
+    }
