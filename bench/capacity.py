@@ -26,9 +26,8 @@ def capacity_run(
     return {
         "learners_held": held,
         "p95_limit_ms": ramp.p95_limit_ms,
-        "pool_limit_reached": bool(steps)
-        and steps[-1]["held"]
-        and held >= min(ramp.max, pool.size),
+        # Every step held: the ramp ended because the pool had no more learners to add.
+        "pool_limit_reached": bool(steps) and steps[-1]["held"],
         "at_held_step": _brief(held_step),
         "next_step": _brief(next((step for step in steps if not step["held"]), None)),
         "steps": steps,
@@ -50,4 +49,8 @@ def _brief(step: dict | None) -> dict | None:
         "p95_ms": step["p95_ms"],
         "failures": step["failures"],
         "load_average": step.get("load_average"),
+        "endpoints": {
+            name: {key: figures[key] for key in ("per_second", "p50_ms", "p95_ms")}
+            for name, figures in step["endpoints"].items()
+        },
     }

@@ -1,6 +1,10 @@
 """Chaos: `kill -9` a random gunicorn worker every few seconds during a paced run, then check that
 nothing the server accepted was lost and that the memory states still replay from the log.
 
+The worker is drawn among those serving a request at that moment when there are any, so that
+kills land mid-answer (between the log insert and the state update, or before the commit) rather
+than mostly on idle workers.
+
 A killed worker drops the requests it was serving (the client sees a reset connection: a failed
 request, expected here); gunicorn starts a new worker. Every answer that got a 2xx must have its
 review-log row, and `manage.py rebuild_memory --check` must find no state that differs from a
@@ -25,6 +29,7 @@ class ChaosResult:
     learners: int
     kill_every_seconds: float
     workers_killed: int
+    killed_mid_request: int
     requests: int
     failed_requests: int  # mostly the connections of killed workers
     answers_accepted: int  # answers that got a 2xx
@@ -44,14 +49,14 @@ class WorkerKiller(threading.Thread):
         super().__init__(daemon=True)
         self.server, self.every = server, every
         self.rng = random.Random(seed)
-        self.killed: list[int] = []
+        self.killed: list[tuple[int, bool]] = []  # (pid, was serving a request)
         self._halt = threading.Event()
 
     def run(self) -> None:
         while not self._halt.wait(self.every):
-            pid = self.server.kill_worker(self.rng)
-            if pid is not None:
-                self.killed.append(pid)
+            killed = self.server.kill_worker(self.rng)
+            if killed is not None:
+                self.killed.append(killed)
 
     def stop(self) -> None:
         self._halt.set()
@@ -93,6 +98,7 @@ def chaos_run(
         learners=users,
         kill_every_seconds=every,
         workers_killed=len(killer.killed),
+        killed_mid_request=sum(serving for _, serving in killer.killed),
         requests=total.get("requests", 0),
         failed_requests=total.get("failures", 0),
         answers_accepted=checked["answers"],

@@ -55,7 +55,8 @@ def load_latest(directory: Path = RESULTS_DIR) -> dict[str, dict]:
 def chaos_line(chaos: dict) -> str:
     replay = "clean" if chaos["replay_clean"] else f"NOT clean ({chaos['replay_summary']})"
     return (
-        f"{chaos['workers_killed']} workers killed in {chaos['seconds']} s, "
+        f"{chaos['workers_killed']} workers killed in {chaos['seconds']} s "
+        f"({chaos['killed_mid_request']} mid-request), "
         f"{chaos['answers_accepted']} answers accepted, {chaos['answers_lost']} lost, "
         f"rebuild_memory --check {replay}"
     )
@@ -129,9 +130,26 @@ def table_rows(results: dict[str, dict]) -> list[list[str]]:
     return rows
 
 
+def endpoint_table(results: dict[str, dict]) -> list[str]:
+    """Per request: p50 / p95 ms at each run's held step (what a learner waits at that load)."""
+    steps = {run: r["capacity"]["at_held_step"] or {} for run, r in results.items()}
+    names = sorted({name for step in steps.values() for name in step.get("endpoints", {})})
+    header = ["request (p50 / p95 ms at the held step)", *(RUN_NAMES[run] for run in steps)]
+    lines = [f"| {' | '.join(header)} |", f"|{'---|' * len(header)}"]
+    for name in names:
+        cells = []
+        for step in steps.values():
+            figures = step.get("endpoints", {}).get(name)
+            cells.append(f"{figures['p50_ms']:.0f} / {figures['p95_ms']:.0f}" if figures else "–")
+        lines.append(f"| {name} | {' | '.join(cells)} |")
+    return lines
+
+
 def render_table(results: dict[str, dict]) -> str:
     lines = [f"| {' | '.join(COLUMNS)} |", f"|{'---|' * len(COLUMNS)}"]
     lines += [f"| {' | '.join(row)} |" for row in table_rows(results)]
+    if any(r["capacity"]["at_held_step"] for r in results.values()):
+        lines += ["", *endpoint_table(results)]
     notes = [
         f"{RUN_NAMES.get(run, run)}: {result['when'][:10]}, load average "
         f"{result['load_average_before'][0]:.1f} before the run, {result['seconds'] / 60:.0f} min"

@@ -212,17 +212,31 @@ class Gunicorn(Child):
         except psutil.NoSuchProcess:
             return []
 
-    def kill_worker(self, rng: random.Random) -> int | None:
-        """`kill -9` one worker chosen at random (gunicorn starts a new one); its pid."""
+    def serving(self, pid: int) -> bool:
+        """Whether the worker has a client connection open, i.e. is in the middle of a request
+        (a sync worker closes each connection when it has answered)."""
+        try:
+            connections = psutil.Process(pid).net_connections(kind="tcp")
+        except psutil.Error:
+            return False
+        return any(
+            link.status == psutil.CONN_ESTABLISHED and link.laddr and link.laddr.port == self.port
+            for link in connections
+        )
+
+    def kill_worker(self, rng: random.Random) -> tuple[int, bool] | None:
+        """`kill -9` a worker chosen at random, among those serving a request if any are
+        (gunicorn starts a new one); its pid and whether it was serving."""
         pids = self.worker_pids()
+        busy = [pid for pid in pids if self.serving(pid)]
         if not pids:
             return None
-        pid = rng.choice(pids)
+        pid = rng.choice(busy or pids)
         try:
             os.kill(pid, signal.SIGKILL)
         except ProcessLookupError:
             return None
-        return pid
+        return pid, bool(busy)
 
     def worker_peak_mb(self) -> float:
         """The largest peak resident set (VmHWM) among the current workers, in MB."""

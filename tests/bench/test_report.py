@@ -32,6 +32,7 @@ def result(run: str, steps: list[dict], **parts) -> dict:
             "p50_ms": s["p50_ms"],
             "p95_ms": s["p95_ms"],
             "failures": s["failures"],
+            "endpoints": {"POST /review/answer/": {"per_second": 9, "p50_ms": 12, "p95_ms": 31}},
         }
         for s in steps
     }
@@ -64,6 +65,7 @@ CHAOS = {
     "learners": 80,
     "kill_every_seconds": 3.0,
     "workers_killed": 19,
+    "killed_mid_request": 11,
     "requests": 900,
     "failed_requests": 12,
     "answers_accepted": 512,
@@ -137,6 +139,7 @@ def test_table_round_trip_through_the_readme(tmp_path, results):
         "chaos (19 workers killed): 512 · 0 · clean"
     )
     assert "20 answers × 4 copies on 2 instances → 20 rows" in rows[2].values()
+    assert "| POST /review/answer/ | 12 / 31 | – | 12 / 31 |" in text
     # Rewriting from the same results changes nothing.
     report.update_readme(results, readme)
     assert readme.read_text() == text
@@ -152,10 +155,8 @@ def test_a_readme_without_markers_is_refused(tmp_path, results):
 def test_summary_says_what_was_lost_and_which_goals_were_missed(results):
     assert report.all_clean(results)
     text = report.summary(results)
-    assert (
-        "19 workers killed in 60 s, 512 answers accepted, 0 lost, rebuild_memory --check clean"
-        in text
-    )
+    assert "19 workers killed in 60 s (11 mid-request), 512 answers accepted, 0 lost" in text
+    assert "rebuild_memory --check clean" in text
     assert "[MISSED] goal: at least 500 learners" in text
     lost = {**results["sqlite"], "chaos": {**CHAOS, "answers_lost": 1}}
     assert not report.all_clean({**results, "sqlite": lost})
