@@ -61,7 +61,10 @@ def _vendor_sql(vendor: str) -> str:
 
 @functools.cache
 def statement(vendor: str) -> str:
-    """The statement for one database vendor (built once; everything else is a parameter)."""
+    """The statement for one database vendor (built once; everything else is a parameter).
+
+    Longer than a function should be because it is one SQL statement, kept whole to read as SQL.
+    """
     elapsed_over_stability = _vendor_sql(vendor)
     table = {
         model: connection.ops.quote_name(model._meta.db_table)
