@@ -5,7 +5,9 @@ here each is looked up the way the review service stores it (`stored_token`). A 
 row is an answer lost. Run against the run's database (DATABASE_URL):
     python -m bench.verify TOKENS_FILE [--learners NAME,NAME...]
 prints one JSON object: answers, distinct tokens, missing (lost), and with --learners the number
-of review-log rows those learners have.
+of review-log rows those learners have. `verify_tokens` runs it for the bench (which has no Django
+of its own: each run has its own database), and `replay_check` runs `manage.py rebuild_memory
+--check`.
 """
 
 from __future__ import annotations
