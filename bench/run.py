@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import signal
 import sys
 import time
 from datetime import UTC, datetime
@@ -212,6 +213,9 @@ def scaleout_run(args: argparse.Namespace, work: Path) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     args = _arguments(argv)
+    # A stopped bench stops what it started: SystemExit runs every context manager on the way out
+    # (gunicorn and HAProxy run in process groups of their own, out of reach of the signal).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if {"postgresql", "scaleout"} & set(args.runs):
         problem = postgres_problem(args.postgres_url)
         if problem:
