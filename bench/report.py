@@ -145,14 +145,23 @@ def endpoint_table(results: dict[str, dict]) -> list[str]:
     return lines
 
 
+def _load_during(capacity: dict) -> str:
+    """The machine's load while the held step was measured (2 cores: above 2, others waited)."""
+    step = capacity.get("at_held_step") or capacity.get("next_step")
+    if not step or step.get("load_average") is None:
+        return ""
+    return f" and {step['load_average']:.1f} during the step shown"
+
+
 def render_table(results: dict[str, dict]) -> str:
     lines = [f"| {' | '.join(COLUMNS)} |", f"|{'---|' * len(COLUMNS)}"]
     lines += [f"| {' | '.join(row)} |" for row in table_rows(results)]
     if any(r["capacity"]["at_held_step"] for r in results.values()):
         lines += ["", *endpoint_table(results)]
     notes = [
-        f"{RUN_NAMES.get(run, run)}: {result['when'][:10]}, load average "
-        f"{result['load_average_before'][0]:.1f} before the run, {result['seconds'] / 60:.0f} min"
+        f"{RUN_NAMES.get(run, run)}: {result['when'][:10]}, {result['seconds'] / 60:.0f} min, "
+        f"load average {result['load_average_before'][0]:.1f} before the run"
+        + _load_during(result["capacity"])
         for run, result in results.items()
     ]
     if results:
