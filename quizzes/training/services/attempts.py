@@ -58,6 +58,9 @@ from quizzes.training.services.certificates import certificate_issue
 from quizzes.training.services.mistakes import mistakes_record_now, mistakes_release_attempt
 
 MAX_TYPED_LENGTH = 500
+# How late the timer's submit at zero may arrive and still carry its answers (network and a busy
+# phone; as Moodle's grace period for automatic submission, only much shorter).
+AUTO_SUBMIT_GRACE = timedelta(seconds=5)
 
 TIME_UP_MESSAGE = (
     "Time is up: your attempt was submitted with the answers saved before the deadline."
@@ -366,21 +369,24 @@ def attempt_submit(
     attempt: Attempt,
     now: datetime,
     given: Sequence[GivenAnswer] = (),
+    grace: timedelta = timedelta(0),
     clock: Callable[[], datetime] = timezone.now,
 ) -> Attempt:
     """Save the answers carried by the submit (when still in time), then grade the attempt once:
     credit per question, score, pass/fail, the first Completion and its certificate, and the
     mistakes into review if the learner may see the feedback now. A repeat returns it unchanged.
 
-    All in one transaction, in a fixed number of queries however many questions there are.
+    `grace` is for the timer's own submit at zero (AUTO_SUBMIT_GRACE): it leaves the page as the
+    time runs out, so its answers may reach the server a moment after the deadline. All in one
+    transaction, in a fixed number of queries however many questions there are.
     """
     end = closes_at(attempt)
     submitted_at = min(now, end) if end is not None else now
     with transaction.atomic():
         if given:
             locked = _lock_open(attempt)
-            if locked.submitted_at is None and not is_expired(locked, now=now):
-                _store_given(locked, given, now=now)
+            if locked.submitted_at is None and not is_expired(locked, now=now - grace):
+                _store_given(locked, given, now=min(now, closes_at(locked) or now))
         claimed = Attempt.objects.filter(pk=attempt.pk, submitted_at__isnull=True).update(
             submitted_at=submitted_at
         )

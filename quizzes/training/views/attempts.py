@@ -9,7 +9,7 @@ page first. With htmx an answer is saved when it changes and a flag toggles in p
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -39,6 +39,7 @@ from quizzes.training.selectors.learner import (
     result_items,
 )
 from quizzes.training.services.attempts import (
+    AUTO_SUBMIT_GRACE,
     answer_save,
     answers_save,
     attempt_start,
@@ -394,7 +395,13 @@ def attempt_finish(request: HtmxHttpRequest, attempt_id: int) -> HttpResponse:
     )
     given, _ = given_answers(request.POST, questions=questions)
     late = attempt.submitted_at is None and is_expired(attempt, now=now)
-    attempt_submit(attempt=attempt, now=now, given=given)
+    by_timer = request.POST.get("timer") == "1"
+    attempt_submit(
+        attempt=attempt,
+        now=now,
+        given=given,
+        grace=AUTO_SUBMIT_GRACE if by_timer else timedelta(0),
+    )
     if late:
         messages.warning(request, time_up_message(attempt, now=now))
     return redirect(_result_url(attempt))

@@ -7,8 +7,8 @@
   // The server's deadline is the authority. The page knows the server's clock at render time, so
   // the difference to this device's clock (a phone's clock can be minutes off) is corrected.
   var WARNINGS = [
-    { ms: 5 * 60 * 1000, text: "5 minutes left." },
-    { ms: 60 * 1000, text: "1 minute left. Your attempt is submitted when the time is up." },
+    { ms: 5 * 60 * 1000, text: "Less than 5 minutes left." },
+    { ms: 60 * 1000, text: "Less than a minute left. Your attempt is submitted when the time is up." },
   ];
 
   function format(ms) {
@@ -30,12 +30,22 @@
     if (!form || form.dataset.submitting) return;
     form.dataset.submitting = "1";
     if (form.dataset.submitUrl) form.action = form.dataset.submitUrl;
+    var marker = document.createElement("input");
+    marker.type = "hidden";
+    marker.name = "timer";
+    marker.value = "1";
+    form.appendChild(marker);
     form.submit();  // not requestSubmit: no confirmation, no button, just what the page holds
   }
 
   function startTimer(timer) {
     var deadline = Number(timer.dataset.deadline);
-    var skew = Number(timer.dataset.serverNow) - Date.now();
+    // The server read its clock just before sending the page: compare it with this device's
+    // clock at the moment the response began to arrive, not after the page loaded.
+    var navigation = performance.getEntriesByType && performance.getEntriesByType("navigation")[0];
+    var arrived = navigation && navigation.responseStart > 0
+      ? performance.timeOrigin + navigation.responseStart : Date.now();
+    var skew = Number(timer.dataset.serverNow) - arrived;
     var value = timer.querySelector("[data-timer-value]");
     var alert = document.querySelector("[data-timer-alert]");
     var warned = {};
