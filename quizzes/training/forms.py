@@ -16,7 +16,7 @@ from django.core.validators import validate_email
 
 from quizzes.content.models import CardStatus
 from quizzes.training.models import Assignment, AttemptQuestion, TrainingModule
-from quizzes.training.services.attempts import GivenAnswer
+from quizzes.training.services.answers import GivenAnswer
 
 LEARNER_COLUMNS = ("username", "name", "email", "group")
 MAX_UPLOAD_BYTES = 1_000_000

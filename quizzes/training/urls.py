@@ -31,7 +31,7 @@ urlpatterns = [
     ),
     path(
         "training/attempts/<int:attempt_id>/result/",
-        attempts.attempt_result,
+        pages.attempt_result,
         name="attempt_result",
     ),
     path("training/<slug:slug>/", pages.module_detail, name="module"),

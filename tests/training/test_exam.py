@@ -320,3 +320,37 @@ def test_log_in_leads_a_learner_with_training_to_do_to_my_training(client, modul
 def test_log_in_leads_everyone_else_to_the_topics(client, other_student):
     client.force_login(other_student)
     assert client.get(reverse("training:after_login"))["Location"] == reverse("review:home")
+
+
+@pytest.mark.parametrize("questions", [3, 9])
+def test_summary_query_count_is_constant(
+    student_client, student, questions, django_assert_max_num_queries
+):
+    module = make_module(
+        cards=make_quiz_pool() + make_quiz_pool() + make_quiz_pool(),
+        questions_per_attempt=questions,
+        slug="summed",
+        time_limit_minutes=30,
+    )
+    assign_module(module, user=student)
+    attempt = attempt_start(user=student, module=module, now=timezone.now())
+    with django_assert_max_num_queries(7):
+        assert student_client.get(url("attempt_summary", attempt)).status_code == 200
+
+
+def test_the_timers_own_submit_may_arrive_a_moment_late_with_its_answers(student_client, attempt):
+    question = questions_of(attempt)[0]
+    just_late = attempt.deadline + timedelta(seconds=2)
+    with patch("django.utils.timezone.now", return_value=just_late):
+        response = student_client.post(
+            url("attempt_submit", attempt), {"timer": "1", **answer_data(question)}
+        )
+    assert AttemptQuestion.objects.get(pk=question.pk).response is not None
+    attempt.refresh_from_db()
+    assert attempt.submitted_at == attempt.deadline
+    assert "submitted automatically" in student_client.get(response["Location"]).content.decode()
+    too_late = attempt_start(user=attempt.user, module=attempt.module, now=timezone.now())
+    second = questions_of(too_late)[0]
+    with patch("django.utils.timezone.now", return_value=too_late.deadline + timedelta(seconds=30)):
+        student_client.post(url("attempt_submit", too_late), {"timer": "1", **answer_data(second)})
+    assert AttemptQuestion.objects.get(pk=second.pk).response is None

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -27,7 +26,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
-from quizzes.content.models import CardKind, Choice
+from quizzes.content.models import Choice
 from quizzes.training import grading
 from quizzes.training.errors import (
     AlreadyAnswered,
@@ -37,9 +36,7 @@ from quizzes.training.errors import (
     ModuleClosed,
     NoAttemptsLeft,
     NotAssigned,
-    QuestionChanged,
     TimeUp,
-    TrainingRefused,
 )
 from quizzes.training.models import (
     Attempt,
@@ -54,10 +51,14 @@ from quizzes.training.selectors.learner import (
     module_closed_reason,
     pool_cards,
 )
+from quizzes.training.services.answers import (
+    GivenAnswer,
+    clean_response,
+    store_given,
+)
 from quizzes.training.services.certificates import certificate_issue
 from quizzes.training.services.mistakes import mistakes_record_now, mistakes_release_attempt
 
-MAX_TYPED_LENGTH = 500
 # How late the timer's submit at zero may arrive and still carry its answers (network and a busy
 # phone; as Moodle's grace period for automatic submission, only much shorter).
 AUTO_SUBMIT_GRACE = timedelta(seconds=5)
@@ -73,23 +74,6 @@ LATE_MESSAGE = (
     "Not saved: this attempt was already submitted, so this change to question {position} does "
     "not count. Your result shows the answer that was submitted."
 )
-CHANGED_MESSAGE = (
-    "This question was changed by your instructor after the attempt started, so it can no "
-    "longer be answered. It earns no credit."
-)
-
-
-@dataclass(frozen=True)
-class GivenAnswer:
-    """What the learner gave for one question: choice ids picked or text typed (maybe blank)."""
-
-    position: int
-    choice_ids: list[int] = field(default_factory=list)
-    typed: str = ""
-
-    @property
-    def blank(self) -> bool:
-        return not self.choice_ids and not " ".join((self.typed or "").split())
 
 
 def closes_at(attempt: Attempt) -> datetime | None:
@@ -208,35 +192,6 @@ def attempt_start(
 # --- Answering -------------------------------------------------------------------------------
 
 
-def _clean_response(
-    question: AttemptQuestion, *, choice_ids: list[int], typed: str
-) -> list[int] | str:
-    kind = question.card.kind
-    if grading.question_changed(
-        drawn_kind=question.card_kind,
-        kind=kind,
-        shown_choice_ids=question.choice_order,
-        choice_ids=[choice.pk for choice in question.card.choices.all()],
-    ):
-        raise QuestionChanged(CHANGED_MESSAGE)
-    if kind == CardKind.CLOZE:
-        text = " ".join((typed or "").split())
-        if not text:
-            raise InvalidAnswer("Type an answer before saving.")
-        if len(text) > MAX_TYPED_LENGTH:
-            raise InvalidAnswer(f"Answers are at most {MAX_TYPED_LENGTH} characters.")
-        return text
-    picked = list(dict.fromkeys(choice_ids))
-    if not picked:
-        raise InvalidAnswer("Choose an answer before saving.")
-    shown = set(question.choice_order)
-    if any(choice_id not in shown for choice_id in picked):
-        raise InvalidAnswer("That choice is not part of this question. Reload the page.")
-    if kind != CardKind.MULTI_SELECT and len(picked) != 1:
-        raise InvalidAnswer("Choose exactly one answer.")
-    return sorted(picked, key=question.choice_order.index)
-
-
 def _lock_open(attempt: Attempt) -> Attempt:
     """The attempt, locked for this transaction, with its module."""
     return Attempt.objects.select_for_update().select_related("module").get(pk=attempt.pk)
@@ -262,7 +217,7 @@ def answer_save(
     """
     if question.attempt_id != attempt.pk:
         raise InvalidAnswer("That question is not part of this attempt.")
-    response = _clean_response(question, choice_ids=choice_ids or [], typed=typed)
+    response = clean_response(question, choice_ids=choice_ids or [], typed=typed)
     with transaction.atomic():
         locked = _lock_open(attempt)
         stored = (
@@ -296,38 +251,6 @@ def answer_save(
     raise TimeUp(time_up_message(locked, now=now))
 
 
-def _questions_at(attempt: Attempt, positions: Sequence[int]) -> dict[int, AttemptQuestion]:
-    return {
-        question.position: question
-        for question in AttemptQuestion.objects.filter(attempt=attempt, position__in=positions)
-        .select_related("card")
-        .prefetch_related("card__choices")
-    }
-
-
-def _store_given(locked: Attempt, given: Sequence[GivenAnswer], *, now: datetime) -> dict[int, str]:
-    """Save the non-blank answers of a page (the attempt is locked and open) in one query.
-    Returns a problem per position refused; questions already checked stay as they are."""
-    problems: dict[int, str] = {}
-    changed: list[AttemptQuestion] = []
-    questions = _questions_at(locked, [answer.position for answer in given])
-    immediate = locked.module.feedback_policy == FeedbackPolicy.IMMEDIATE
-    for answer in given:
-        question = questions.get(answer.position)
-        if question is None or answer.blank or (immediate and question.checked_at is not None):
-            continue
-        try:
-            response = _clean_response(question, choice_ids=answer.choice_ids, typed=answer.typed)
-        except TrainingRefused as error:
-            problems[answer.position] = str(error)
-            continue
-        if question.response != response:
-            question.response, question.answered_at = response, now
-            changed.append(question)
-    AttemptQuestion.objects.bulk_update(changed, ["response", "answered_at"])
-    return problems
-
-
 def answers_save(
     *, attempt: Attempt, given: Sequence[GivenAnswer], now: datetime
 ) -> dict[int, str]:
@@ -340,7 +263,7 @@ def answers_save(
     with transaction.atomic():
         locked = _lock_open(attempt)
         if locked.submitted_at is None and not is_expired(locked, now=now):
-            return _store_given(locked, given, now=now)
+            return store_given(locked, given, now=now)
     if locked.submitted_at is None:
         attempt_submit(attempt=locked, now=now)
         raise TimeUp(time_up_message(locked, now=now))
@@ -386,7 +309,7 @@ def attempt_submit(
         if given:
             locked = _lock_open(attempt)
             if locked.submitted_at is None and not is_expired(locked, now=now - grace):
-                _store_given(locked, given, now=min(now, closes_at(locked) or now))
+                store_given(locked, given, now=min(now, closes_at(locked) or now))
         claimed = Attempt.objects.filter(pk=attempt.pk, submitted_at__isnull=True).update(
             submitted_at=submitted_at
         )

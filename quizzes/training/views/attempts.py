@@ -33,10 +33,7 @@ from quizzes.training.selectors.attempt_page import (
     question_panel,
 )
 from quizzes.training.selectors.learner import (
-    completion_of,
-    feedback_visible,
     open_question_item,
-    result_items,
 )
 from quizzes.training.services.attempts import (
     AUTO_SUBMIT_GRACE,
@@ -49,10 +46,10 @@ from quizzes.training.services.attempts import (
     question_flag,
     time_up_message,
 )
-from quizzes.training.services.mistakes import mistakes_release
 from quizzes.training.views import message_page, own_attempt, own_module, refusal_status
 
 ATTEMPT_TEMPLATE = "training/attempt.html"
+TIMER_MESSAGE = "Time is up: your attempt was submitted automatically with your answers."
 
 
 def _attempt_url(attempt: Attempt, *, page: int = 1, position: int | None = None) -> str:
@@ -402,28 +399,8 @@ def attempt_finish(request: HtmxHttpRequest, attempt_id: int) -> HttpResponse:
         given=given,
         grace=AUTO_SUBMIT_GRACE if by_timer else timedelta(0),
     )
-    if late:
+    if late and by_timer and now - closes_at(attempt) <= AUTO_SUBMIT_GRACE:
+        messages.warning(request, TIMER_MESSAGE)
+    elif late:
         messages.warning(request, time_up_message(attempt, now=now))
     return redirect(_result_url(attempt))
-
-
-@require_GET
-def attempt_result(request: HtmxHttpRequest, attempt_id: int) -> HttpResponse:
-    now = timezone.now()
-    attempt = own_attempt(request, attempt_id)
-    if attempt.submitted_at is None:
-        return redirect("training:attempt", attempt_id=attempt.pk)
-    mistakes_release(user=request.user, now=now)
-    module = attempt.module
-    show = feedback_visible(module=module, attempt=attempt, now=now)
-    items = result_items(attempt=attempt, feedback=show)
-    context = {
-        "attempt": attempt,
-        "module": module,
-        "items": items,
-        "changed": [item for item in items if item["changed"]],
-        "feedback": show,
-        "completion": completion_of(user=request.user, module=module),
-        "mistakes_in_review": show and attempt.score is not None and attempt.score < 100,
-    }
-    return render(request, "training/attempt_result.html", context)

@@ -1,5 +1,5 @@
 """Training pages around the quiz: where a learner lands after log-in, My training, a module and
-its lessons read within the module."""
+its lessons read within the module, and an attempt's result."""
 
 from __future__ import annotations
 
@@ -14,17 +14,19 @@ from quizzes.review.services.reading import lesson_read
 from quizzes.training.selectors.learner import (
     attempts_left,
     completion_of,
+    feedback_visible,
     has_open_assignments,
     learner_attempts,
     lessons_unread,
     module_closed_reason,
     module_lessons,
     my_training,
+    result_items,
 )
 from quizzes.training.selectors.module_lessons import lesson_in_module
 from quizzes.training.services.attempts import attempts_expire
 from quizzes.training.services.mistakes import mistakes_release
-from quizzes.training.views import message_page, own_module
+from quizzes.training.views import message_page, own_attempt, own_module
 
 
 @require_GET
@@ -100,3 +102,25 @@ def module_lesson(request: HtmxHttpRequest, slug: str, lesson_id: int) -> HttpRe
     return render(
         request, "training/module_lesson.html", {"module": module, "place": place, "unread": unread}
     )
+
+
+@require_GET
+def attempt_result(request: HtmxHttpRequest, attempt_id: int) -> HttpResponse:
+    now = timezone.now()
+    attempt = own_attempt(request, attempt_id)
+    if attempt.submitted_at is None:
+        return redirect("training:attempt", attempt_id=attempt.pk)
+    mistakes_release(user=request.user, now=now)
+    module = attempt.module
+    show = feedback_visible(module=module, attempt=attempt, now=now)
+    items = result_items(attempt=attempt, feedback=show)
+    context = {
+        "attempt": attempt,
+        "module": module,
+        "items": items,
+        "changed": [item for item in items if item["changed"]],
+        "feedback": show,
+        "completion": completion_of(user=request.user, module=module),
+        "mistakes_in_review": show and attempt.score is not None and attempt.score < 100,
+    }
+    return render(request, "training/attempt_result.html", context)
