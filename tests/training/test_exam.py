@@ -64,6 +64,18 @@ def answer_data(question, *, right: bool = True) -> dict:
     return {f"{prefix}-choice": choices if right else choices[:1]}
 
 
+def started(learner, *, questions: int, **fields):
+    """An open attempt of `questions` questions drawn from a pool of twelve."""
+    module = make_module(
+        cards=make_quiz_pool() + make_quiz_pool() + make_quiz_pool(),
+        questions_per_attempt=questions,
+        slug=f"sized-{questions}",
+        **fields,
+    )
+    assign_module(module, user=learner)
+    return attempt_start(user=learner, module=module, now=timezone.now())
+
+
 def url(name, attempt, *args):
     return reverse(f"training:{name}", args=[attempt.pk, *args])
 
@@ -203,14 +215,7 @@ def test_a_bad_answer_on_a_page_is_reported_and_the_others_saved(student_client,
 def test_attempt_page_query_count_is_constant(
     student_client, student, questions, django_assert_max_num_queries
 ):
-    module = make_module(
-        cards=make_quiz_pool() + make_quiz_pool() + make_quiz_pool(),
-        questions_per_attempt=questions,
-        questions_per_page=3,
-        slug="paged",
-    )
-    assign_module(module, user=student)
-    attempt = attempt_start(user=student, module=module, now=timezone.now())
+    attempt = started(student, questions=questions, questions_per_page=3)
     with django_assert_max_num_queries(9):
         assert student_client.get(url("attempt", attempt) + "?page=1").status_code == 200
 
@@ -326,14 +331,7 @@ def test_log_in_leads_everyone_else_to_the_topics(client, other_student):
 def test_summary_query_count_is_constant(
     student_client, student, questions, django_assert_max_num_queries
 ):
-    module = make_module(
-        cards=make_quiz_pool() + make_quiz_pool() + make_quiz_pool(),
-        questions_per_attempt=questions,
-        slug="summed",
-        time_limit_minutes=30,
-    )
-    assign_module(module, user=student)
-    attempt = attempt_start(user=student, module=module, now=timezone.now())
+    attempt = started(student, questions=questions, time_limit_minutes=30)
     with django_assert_max_num_queries(7):
         assert student_client.get(url("attempt_summary", attempt)).status_code == 200
 
