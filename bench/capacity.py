@@ -10,14 +10,31 @@ from __future__ import annotations
 from pathlib import Path
 
 from bench.load import Pool, Ramp, capacity_ramp, learners_held
-from bench.server import wait_until_idle
+from bench.server import Gunicorn, wait_until_idle
 from bench.verify import verify_tokens
 
 
 def capacity_run(
-    host: str, env: dict, *, sessions: Path, pool: Pool, ramp: Ramp, prefix: Path
+    host: str,
+    env: dict,
+    *,
+    sessions: Path,
+    pool: Pool,
+    ramp: Ramp,
+    prefix: Path,
+    servers: list[Gunicorn],
+    database_name: str = "",
 ) -> dict:
-    run = capacity_ramp(host=host, sessions=sessions, pool=pool, ramp=ramp, prefix=prefix)
+    """Ramp through `host` (one instance, or HAProxy in front of `servers`)."""
+    run = capacity_ramp(
+        host=host,
+        sessions=sessions,
+        pool=pool,
+        ramp=ramp,
+        prefix=prefix,
+        server_pids=[server.process.pid for server in servers],
+        database_name=database_name,
+    )
     wait_until_idle(f"{host}/healthz")
     checked = verify_tokens(env, run["tokens"], path=Path(f"{prefix}-accepted.txt"))
     steps = run["steps"]
@@ -49,6 +66,7 @@ def _brief(step: dict | None) -> dict | None:
         "p95_ms": step["p95_ms"],
         "failures": step["failures"],
         "load_average": step.get("load_average"),
+        "cpu_seconds": step.get("cpu_seconds"),
         "endpoints": {
             name: {key: figures[key] for key in ("per_second", "p50_ms", "p95_ms")}
             for name, figures in step["endpoints"].items()

@@ -109,7 +109,16 @@ def paced_run(
     return {"stats": read_stats(Path(f"{prefix}_stats.csv")), "tokens": read_lines(tokens)}
 
 
-def capacity_ramp(*, host: str, sessions: Path, pool: Pool, ramp: Ramp, prefix: Path) -> dict:
+def capacity_ramp(
+    *,
+    host: str,
+    sessions: Path,
+    pool: Pool,
+    ramp: Ramp,
+    prefix: Path,
+    server_pids: list[int] = (),
+    database_name: str = "",
+) -> dict:
     """The ramp until a step misses p95 ≤ limit with no failure; every step's figures."""
     tokens, steps = Path(f"{prefix}-tokens.txt"), Path(f"{prefix}-steps.jsonl")
     tokens.unlink(missing_ok=True)
@@ -127,6 +136,8 @@ def capacity_ramp(*, host: str, sessions: Path, pool: Pool, ramp: Ramp, prefix: 
             "BENCH_RAMP_SETTLE": str(ramp.settle),
             "BENCH_SPAWN_RATE": str(ramp.spawn_rate),
             "BENCH_P95_LIMIT_MS": str(ramp.p95_limit_ms),
+            "BENCH_SERVER_PIDS": ",".join(str(pid) for pid in server_pids),
+            "BENCH_DATABASE_NAME": database_name,
         },
     )
     _locust([LOCUSTFILE, RAMP], host=host, env=env, log=Path(f"{prefix}.log"), options=[])

@@ -3,6 +3,8 @@
 Loaded next to the users (`locust -f bench/locustfile.py,bench/ramp.py`). Each step adds
 BENCH_RAMP_STEP learners, lets them arrive and settle, then measures BENCH_RAMP_HOLD seconds; it
 is held when its p95 is at most BENCH_P95_LIMIT_MS and no request failed (settling included).
+Each step also records the CPU time the app, the database and the load generator used, and the
+machine's load average: on a shared machine, whether the cores went to this run or to others.
 The ramp stops after the first step that is not held, or at BENCH_RAMP_MAX learners. One JSON line
 per step goes to BENCH_STEPS.
 """
@@ -15,6 +17,8 @@ import os
 
 from locust import LoadTestShape
 
+from bench.cpu import Meter
+
 START = int(os.environ.get("BENCH_RAMP_START", "100"))
 STEP = int(os.environ.get("BENCH_RAMP_STEP", "100"))
 MAX = int(os.environ.get("BENCH_RAMP_MAX", "1000"))
@@ -25,6 +29,9 @@ SETTLE = float(os.environ.get("BENCH_RAMP_SETTLE", "12"))
 P95_LIMIT_MS = float(os.environ.get("BENCH_P95_LIMIT_MS", "100"))
 INSTRUCTORS = int(os.environ.get("BENCH_INSTRUCTORS", "3"))
 STEPS_FILE = os.environ.get("BENCH_STEPS", os.devnull)
+# Whose CPU time each step reports: the gunicorn masters (and their workers) and the database.
+SERVER_PIDS = [int(pid) for pid in os.environ.get("BENCH_SERVER_PIDS", "").split(",") if pid]
+DATABASE_NAME = os.environ.get("BENCH_DATABASE_NAME", "")
 
 
 def step_summary(stats, *, seconds: float) -> dict:
@@ -58,6 +65,7 @@ class LearnerRamp(LoadTestShape):
         self.step_started = 0.0
         self.measuring_since: float | None = None
         self.settle_failures = 0
+        self.meter = Meter(masters=SERVER_PIDS, database=DATABASE_NAME)
 
     def tick(self) -> tuple[int, float] | None:
         now = self.get_run_time()
@@ -65,6 +73,7 @@ class LearnerRamp(LoadTestShape):
         if self.measuring_since is None and now >= arrived:
             self.settle_failures = self.runner.stats.total.num_failures
             self.runner.stats.reset_all()
+            self.meter.start()
             self.measuring_since = now
         elif self.measuring_since is not None and now >= self.measuring_since + HOLD:
             held = self.record(seconds=now - self.measuring_since)
@@ -82,7 +91,7 @@ class LearnerRamp(LoadTestShape):
         summary.update(
             learners=self.learners,
             users=self.runner.user_count,
-            load_generator_cpu_percent=round(self.runner.current_cpu_usage, 1),
+            cpu_seconds=self.meter.stop(seconds=seconds),
             load_average=round(os.getloadavg()[0], 2),
         )
         summary["held"] = summary["failures"] == 0 and summary["p95_ms"] <= P95_LIMIT_MS

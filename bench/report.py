@@ -150,7 +150,11 @@ def _load_during(capacity: dict) -> str:
     step = capacity.get("at_held_step") or capacity.get("next_step")
     if not step or step.get("load_average") is None:
         return ""
-    return f" and {step['load_average']:.1f} during the step shown"
+    note = f" and {step['load_average']:.1f} during the step shown"
+    cpu = step.get("cpu_seconds")
+    if cpu:
+        note += f", when this run's processes kept {cpu['cores_busy']:.1f} cores busy"
+    return note
 
 
 def render_table(results: dict[str, dict]) -> str:

@@ -93,6 +93,11 @@ def _ramp(args: argparse.Namespace, *, learners: int) -> Ramp:
     )
 
 
+def _database_name(database: Database) -> str:
+    """The PostgreSQL database whose backends' CPU time the ramp counts (SQLite runs in-process)."""
+    return database.name if database.vendor == "postgresql" else ""
+
+
 def _result(run: str, database: Database, args: argparse.Namespace, **parts: object) -> dict:
     return {
         "run": run,
@@ -138,6 +143,8 @@ def single_run(run: str, args: argparse.Namespace, work: Path) -> dict:
                 pool=ramp_pool,
                 ramp=_ramp(args, learners=ramp_pool.size),
                 prefix=work / "capacity",
+                servers=[app],
+                database_name=_database_name(database),
             )
             peak = app.worker_peak_mb()
     finally:
@@ -191,6 +198,8 @@ def scaleout_run(args: argparse.Namespace, work: Path) -> dict:
                 pool=ramp_pool,
                 ramp=_ramp(args, learners=ramp_pool.size),
                 prefix=work / "capacity",
+                servers=[first, second],
+                database_name=database.name,
             )
             peak = max(first.worker_peak_mb(), second.worker_peak_mb())
         in_redis = redis_keys(args.redis_url, prefix, delete=True)

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import pytest
 from locust.stats import RequestStats
 
-from bench import ramp
+from bench import cpu, ramp
 
 
 class Clock:
@@ -91,3 +91,22 @@ def test_importing_locust_here_left_sockets_and_threads_alone():
 
     assert not monkey.is_module_patched("socket")
     assert not monkey.is_module_patched("threading")
+
+
+def test_each_step_says_whose_cpu_time_it_was(shape):
+    run_step(shape, response_ms=20)
+    cpu = steps_written(shape)[0]["cpu_seconds"]
+    assert set(cpu) == {"app", "database", "load_generator", "cores_busy"}
+    assert cpu["app"] == cpu["database"] == 0  # no server named: nothing counted for it
+    assert cpu["load_generator"] >= 0
+
+
+def test_cpu_used_counts_a_process_started_meanwhile_whole():
+    before = {"app": {10: 1.5, 11: 2.0}, "database": {}}
+    after = {"app": {10: 2.0, 11: 2.25, 12: 0.5}, "database": {20: 1.0}}
+    assert cpu.used(before, after) == {"app": 1.25, "database": 1.0}
+
+
+def test_only_the_runs_database_backends_count():
+    mine = cpu.database_processes("no_such_database_for_bench_tests")
+    assert mine == []

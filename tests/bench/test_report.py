@@ -33,6 +33,7 @@ def result(run: str, steps: list[dict], **parts) -> dict:
             "p95_ms": s["p95_ms"],
             "failures": s["failures"],
             "load_average": s["load_average"],
+            "cpu_seconds": {"app": 40.0, "database": 0, "load_generator": 6.0, "cores_busy": 1.15},
             "endpoints": {"POST /review/answer/": {"per_second": 9, "p50_ms": 12, "p95_ms": 31}},
         }
         for s in steps
@@ -142,6 +143,7 @@ def test_table_round_trip_through_the_readme(tmp_path, results):
     assert "20 answers × 4 copies on 2 instances → 20 rows" in rows[2].values()
     assert "| POST /review/answer/ | 12 / 31 | – | 12 / 31 |" in text
     assert "load average 0.4 before the run and 1.5 during the step shown" in text
+    assert "when this run's processes kept 1.1 cores busy" in text
     # Rewriting from the same results changes nothing.
     report.update_readme(results, readme)
     assert readme.read_text() == text
