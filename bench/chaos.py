@@ -5,8 +5,9 @@ The worker is drawn among those serving a request at that moment when there are 
 kills land mid-answer (between the log insert and the state update, or before the commit) rather
 than mostly on idle workers.
 
-A killed worker drops the requests it was serving (the client sees a reset connection: a failed
-request, expected here); gunicorn starts a new worker. Every answer that got a 2xx must have its
+A killed worker drops the request it was serving; gunicorn starts a new worker. The load
+generator resends a GET whose connection broke (RFC 9110 lets clients retry idempotent requests),
+so a killed GET shows as a slow one; a killed POST shows as a failed request, expected here. Every answer that got a 2xx must have its
 review-log row, and `manage.py rebuild_memory --check` must find no state that differs from a
 replay of the log (a half-written answer would show as one).
 """
