@@ -7,6 +7,7 @@ log, as after the chaos run.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from bench.load import Pool, Ramp, capacity_ramp, learners_held
@@ -50,7 +51,20 @@ def capacity_run(
         "steps": steps,
         "answers_accepted": checked["answers"],
         "answers_lost": checked["missing"],
+        "cpu_bound_learners": cpu_bound_learners(held_step or (steps[0] if steps else None)),
     }
+
+
+def cpu_bound_learners(step: dict | None, cores: int | None = None) -> int | None:
+    """How many learners the machine's cores could serve if they did nothing else: the CPU time
+    per learner measured at `step` (app, database and load generator together) into all cores.
+    An upper bound, not a measurement: latency grows long before the cores are all busy. On a
+    shared machine it separates what this app costs from what other work on the machine took."""
+    cpu = (step or {}).get("cpu_seconds") or {}
+    if not cpu.get("cores_busy"):
+        return None
+    per_learner = cpu["cores_busy"] / step["learners"]
+    return int((cores or os.cpu_count() or 1) / per_learner)
 
 
 def _brief(step: dict | None) -> dict | None:

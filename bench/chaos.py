@@ -7,9 +7,10 @@ than mostly on idle workers.
 
 A killed worker drops the request it was serving; gunicorn starts a new worker. The load
 generator resends a GET whose connection broke (RFC 9110 lets clients retry idempotent requests),
-so a killed GET shows as a slow one; a killed POST shows as a failed request, expected here. Every answer that got a 2xx must have its
-review-log row, and `manage.py rebuild_memory --check` must find no state that differs from a
-replay of the log (a half-written answer would show as one).
+so a killed GET shows as a slow one; a killed POST shows as a failed request, expected here.
+Every answer that got a 2xx must have its review-log row, and `manage.py rebuild_memory --check`
+must find no state that differs from a replay of the log (a half-written answer would show as
+one).
 """
 
 from __future__ import annotations

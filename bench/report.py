@@ -30,6 +30,7 @@ COLUMNS = (
     "learners held (goal)",
     "at that step: req/s · answers/s · p50 / p95 ms",
     "next step",
+    "CPU per learner · all cores' ceiling",
     "exactly once: accepted answers · lost · replay",
     "dataset: build · peak memory",
 )
@@ -96,6 +97,15 @@ def capacity_line(result: dict) -> str:
     )
 
 
+def _cpu_ceiling(result: dict) -> str:
+    """CPU time one learner costs (ms per second of studying) and the learners all the cores
+    could serve at that cost if nothing else ran (bench.capacity.cpu_bound_learners)."""
+    bound = result["capacity"].get("cpu_bound_learners")
+    if not bound:
+        return "–"
+    return f"{result['cores'] * 1000 / bound:.1f} ms/s · ≈ {bound}"
+
+
 def _exactly_once(result: dict) -> str:
     chaos, duplicates = result.get("chaos"), result.get("duplicates")
     if chaos:
@@ -123,6 +133,7 @@ def table_rows(results: dict[str, dict]) -> list[list[str]]:
                 f"**{capacity['learners_held']}**{goal}",
                 _step(capacity["at_held_step"]),
                 _next_step(capacity),
+                _cpu_ceiling(result),
                 _exactly_once(result),
                 f"{dataset['seconds']:.0f} s · {dataset['peak_rss_mb']:.0f} MB",
             ]

@@ -110,3 +110,12 @@ def test_cpu_used_counts_a_process_started_meanwhile_whole():
 def test_only_the_runs_database_backends_count():
     mine = cpu.database_processes("no_such_database_for_bench_tests")
     assert mine == []
+
+
+def test_the_cpu_ceiling_divides_the_cores_by_what_one_learner_costs():
+    from bench.capacity import cpu_bound_learners
+
+    step = {"learners": 200, "cpu_seconds": {"cores_busy": 0.5}}
+    assert cpu_bound_learners(step, cores=2) == 800
+    assert cpu_bound_learners({"learners": 100, "cpu_seconds": {}}, cores=2) is None
+    assert cpu_bound_learners(None) is None

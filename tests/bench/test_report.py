@@ -56,6 +56,7 @@ def result(run: str, steps: list[dict], **parts) -> dict:
             "next_step": brief[missed["learners"]] if missed else None,
             "pool_limit_reached": missed is None,
             "answers_lost": 0,
+            "cpu_bound_learners": 800 if held else None,
             "steps": steps,
         },
         **parts,
@@ -137,6 +138,8 @@ def test_table_round_trip_through_the_readme(tmp_path, results):
     assert held == ["**200** (≥ 500)", "**0** (≥ 400)", "**100**"]
     assert rows[0]["next step"] == "300: p95 140 ms"
     assert rows[2]["next step"] == "200: 2 failed"
+    assert rows[0]["CPU per learner · all cores' ceiling"] == "2.5 ms/s · ≈ 800"
+    assert rows[1]["CPU per learner · all cores' ceiling"] == "–"
     assert rows[0]["exactly once: accepted answers · lost · replay"] == (
         "chaos (19 workers killed): 512 · 0 · clean"
     )
