@@ -12,6 +12,8 @@ import json
 import sys
 from pathlib import Path
 
+from bench.capacity import cpu_bound_learners
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 RESULTS_DIR = BASE_DIR / "bench" / "results"
 README = BASE_DIR / "README.md"
@@ -100,7 +102,11 @@ def capacity_line(result: dict) -> str:
 def _cpu_ceiling(result: dict) -> str:
     """CPU time one learner costs (ms per second of studying) and the learners all the cores
     could serve at that cost if nothing else ran (bench.capacity.cpu_bound_learners)."""
-    bound = result["capacity"].get("cpu_bound_learners")
+    capacity = result["capacity"]
+    bound = capacity.get("cpu_bound_learners")
+    if bound is None and capacity.get("steps"):  # a result written before the field existed
+        step = capacity["at_held_step"] or capacity["steps"][0]
+        bound = cpu_bound_learners(step, cores=result["cores"])
     if not bound:
         return "–"
     return f"{result['cores'] * 1000 / bound:.1f} ms/s · ≈ {bound}"
