@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from bench.load import Pool, Ramp, capacity_ramp, learners_held
+from bench.load import Pool, Ramp, capacity_ramp, counted, learners_held, ran_dry
 from bench.server import Gunicorn, wait_until_idle
 from bench.verify import verify_tokens
 
@@ -38,19 +38,26 @@ def capacity_run(
     )
     wait_until_idle(f"{host}/healthz")
     checked = verify_tokens(env, run["tokens"], path=Path(f"{prefix}-accepted.txt"))
-    steps = run["steps"]
-    held = learners_held(steps)
-    held_step = next((step for step in steps if step["learners"] == held), None)
     return {
-        "learners_held": held,
-        "p95_limit_ms": ramp.p95_limit_ms,
-        # Every step held: the ramp ended because the pool had no more learners to add.
-        "pool_limit_reached": bool(steps) and steps[-1]["held"],
-        "at_held_step": _brief(held_step),
-        "next_step": _brief(next((step for step in steps if not step["held"]), None)),
-        "steps": steps,
+        **summary(run["steps"], p95_limit_ms=ramp.p95_limit_ms),
         "answers_accepted": checked["answers"],
         "answers_lost": checked["missing"],
+    }
+
+
+def summary(steps: list[dict], *, p95_limit_ms: float) -> dict:
+    """Learners held and the figures around it, from the ramp's steps."""
+    held = learners_held(steps)
+    held_step = next((step for step in steps if step["learners"] == held), None)
+    ended = next((step for step in steps if not counted(step)), None)
+    return {
+        "learners_held": held,
+        "p95_limit_ms": p95_limit_ms,
+        # Every step counted: the ramp ended because the pool had no more learners to add.
+        "pool_limit_reached": bool(steps) and ended is None,
+        "at_held_step": _brief(held_step),
+        "next_step": _brief(ended),
+        "steps": steps,
         "cpu_bound_learners": cpu_bound_learners(held_step or (steps[0] if steps else None)),
     }
 
@@ -79,6 +86,7 @@ def _brief(step: dict | None) -> dict | None:
         "p50_ms": step["p50_ms"],
         "p95_ms": step["p95_ms"],
         "failures": step["failures"],
+        "ran_dry": ran_dry(step),
         "load_average": step.get("load_average"),
         "cpu_seconds": step.get("cpu_seconds"),
         "endpoints": {

@@ -147,11 +147,28 @@ def capacity_ramp(
     }
 
 
+# Paced learners open the review page only when they start or their queue has run out; more than
+# this share of requests means learners are running out of due cards and no longer keep the pace.
+DRY_SHARE = 0.05
+
+
+def ran_dry(step: dict) -> bool:
+    """Whether the step's learners ran out of due cards (so it was lighter than its count says)."""
+    reviews = step["endpoints"].get("GET /review/", {}).get("requests", 0)
+    return bool(step["requests"]) and reviews > DRY_SHARE * step["requests"]
+
+
+def counted(step: dict) -> bool:
+    """A step that met both goals at the intended pace."""
+    return step["held"] and not ran_dry(step)
+
+
 def learners_held(steps: list[dict]) -> int:
-    """The learners of the last step that met both goals (0 when the first did not)."""
+    """The learners of the last step that met both goals at the intended pace (0 when the first
+    did not); the ramp ends at the first step that did not."""
     held = 0
     for step in steps:
-        if not step["held"]:
+        if not counted(step):
             break
         held = step["learners"]
     return held

@@ -18,6 +18,7 @@ import os
 from locust import LoadTestShape
 
 from bench.cpu import Meter
+from bench.load import counted, ran_dry
 
 START = int(os.environ.get("BENCH_RAMP_START", "100"))
 STEP = int(os.environ.get("BENCH_RAMP_STEP", "100"))
@@ -95,12 +96,14 @@ class LearnerRamp(LoadTestShape):
             load_average=round(os.getloadavg()[0], 2),
         )
         summary["held"] = summary["failures"] == 0 and summary["p95_ms"] <= P95_LIMIT_MS
+        summary["ran_dry"] = ran_dry(summary)
         with open(STEPS_FILE, "a", encoding="utf-8") as steps:
             steps.write(json.dumps(summary) + "\n")
         print(
             f"[ramp] {self.learners} learners: {summary['per_second']} req/s, "
             f"p50 {summary['p50_ms']:.0f} ms, p95 {summary['p95_ms']:.0f} ms, "
-            f"{summary['failures']} failed -> {'held' if summary['held'] else 'not held'}",
+            f"{summary['failures']} failed -> {'held' if summary['held'] else 'not held'}"
+            + (" (learners ran out of due cards)" if summary["ran_dry"] else ""),
             flush=True,
         )
-        return summary["held"]
+        return counted(summary)

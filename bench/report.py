@@ -32,7 +32,7 @@ COLUMNS = (
     "learners held (goal)",
     "at that step: req/s · answers/s · p50 / p95 ms",
     "next step",
-    "CPU per learner · all cores' ceiling",
+    "CPU per learner · learners all cores could serve",
     "exactly once: accepted answers · lost · replay",
     "dataset: build · peak memory",
 )
@@ -87,7 +87,12 @@ def _next_step(capacity: dict) -> str:
     step = capacity.get("next_step")
     if step is None:
         return "none: the learner pool ran out" if capacity.get("pool_limit_reached") else "–"
-    why = f"p95 {step['p95_ms']:.0f} ms" if step["failures"] == 0 else f"{step['failures']} failed"
+    if step["failures"]:
+        why = f"{step['failures']} failed"
+    elif step["p95_ms"] > capacity["p95_limit_ms"]:
+        why = f"p95 {step['p95_ms']:.0f} ms"
+    else:
+        why = f"p95 {step['p95_ms']:.0f} ms, but the learners ran out of due cards"
     return f"{step['learners']}: {why}"
 
 
@@ -157,7 +162,10 @@ def endpoint_table(results: dict[str, dict]) -> list[str]:
         cells = []
         for step in steps.values():
             figures = step.get("endpoints", {}).get(name)
-            cells.append(f"{figures['p50_ms']:.0f} / {figures['p95_ms']:.0f}" if figures else "–")
+            if figures and figures["per_second"]:
+                cells.append(f"{figures['p50_ms']:.0f} / {figures['p95_ms']:.0f}")
+            else:
+                cells.append("–")
         lines.append(f"| {name} | {' | '.join(cells)} |")
     return lines
 
@@ -180,7 +188,7 @@ def render_table(results: dict[str, dict]) -> str:
     if any(r["capacity"]["at_held_step"] for r in results.values()):
         lines += ["", *endpoint_table(results)]
     notes = [
-        f"{RUN_NAMES.get(run, run)}: {result['when'][:10]}, {result['seconds'] / 60:.0f} min, "
+        f"- {RUN_NAMES.get(run, run)}: {result['when'][:10]}, {result['seconds'] / 60:.0f} min, "
         f"load average {result['load_average_before'][0]:.1f} before the run"
         + _load_during(result["capacity"])
         for run, result in results.items()
@@ -191,9 +199,10 @@ def render_table(results: dict[str, dict]) -> str:
         lines.append(
             f"{first['cores']} cores shared with the load generator; "
             f"{first['workers_per_instance']} gunicorn sync workers per instance; "
-            f"{first['learners']:,} learners × "
-            f"{first['cards']} cards. " + "; ".join(notes) + "."
+            f"{first['learners']:,} learners × {first['cards']} cards. The machine's load while "
+            "measuring (2 cores: a load above 2 means work waited for a core):"
         )
+        lines += ["", *notes]
     return "\n".join(lines)
 
 

@@ -6,18 +6,30 @@ from __future__ import annotations
 import pytest
 
 from bench import report
+from bench.capacity import summary
 from bench.load import learners_held
 
 
-def step(learners: int, *, p95: float, failures: int = 0, limit: float = 100) -> dict:
+def step(
+    learners: int, *, p95: float, failures: int = 0, limit: float = 100, reviews: int = 2
+) -> dict:
     return {
         "learners": learners,
         "per_second": learners / 7,
         "p50_ms": p95 / 3,
         "p95_ms": p95,
         "failures": failures,
+        "requests": learners * 6,
         "load_average": 1.5,
-        "endpoints": {"POST /review/answer/": {"per_second": learners / 9}},
+        "endpoints": {
+            "POST /review/answer/": {
+                "per_second": learners / 9,
+                "requests": learners * 4,
+                "p50_ms": 12,
+                "p95_ms": 31,
+            },
+            "GET /review/": {"per_second": 0.1, "requests": reviews, "p50_ms": 9, "p95_ms": 9},
+        },
         "held": failures == 0 and p95 <= limit,
     }
 
@@ -55,6 +67,7 @@ def result(run: str, steps: list[dict], **parts) -> dict:
             "at_held_step": brief.get(held),
             "next_step": brief[missed["learners"]] if missed else None,
             "pool_limit_reached": missed is None,
+            "p95_limit_ms": 100,
             "answers_lost": 0,
             "cpu_bound_learners": 800 if held else None,
             "steps": steps,
@@ -112,6 +125,19 @@ def test_learners_held_is_the_last_step_meeting_both_goals():
     assert learners_held([step(100, p95=400)]) == 0
     # A later step that happens to pass again does not count: the ramp stops at the first miss.
     assert learners_held([step(100, p95=40), step(200, p95=140), step(300, p95=40)]) == 100
+    # Learners who ran out of due cards no longer keep the pace: that step does not count.
+    assert learners_held([step(100, p95=40), step(200, p95=40, reviews=200)]) == 100
+
+
+def test_a_ramp_whose_learners_ran_dry_says_so():
+    steps = [step(100, p95=40), step(200, p95=45, reviews=200)]
+    capacity = summary(steps, p95_limit_ms=100)
+    assert capacity["learners_held"] == 100 and not capacity["pool_limit_reached"]
+    assert capacity["next_step"]["ran_dry"]
+    text = report.render_table(
+        {"sqlite": {**result("sqlite", steps), "capacity": {**capacity, "answers_lost": 0}}}
+    )
+    assert "200: p95 45 ms, but the learners ran out of due cards" in text
 
 
 def test_only_the_latest_result_per_run_is_kept(tmp_path, results):
@@ -138,8 +164,8 @@ def test_table_round_trip_through_the_readme(tmp_path, results):
     assert held == ["**200** (≥ 500)", "**0** (≥ 400)", "**100**"]
     assert rows[0]["next step"] == "300: p95 140 ms"
     assert rows[2]["next step"] == "200: 2 failed"
-    assert rows[0]["CPU per learner · all cores' ceiling"] == "2.5 ms/s · ≈ 800"
-    assert rows[1]["CPU per learner · all cores' ceiling"] == "–"
+    assert rows[0]["CPU per learner · learners all cores could serve"] == "2.5 ms/s · ≈ 800"
+    assert rows[1]["CPU per learner · learners all cores could serve"] == "–"
     assert rows[0]["exactly once: accepted answers · lost · replay"] == (
         "chaos (19 workers killed): 512 · 0 · clean"
     )
