@@ -201,3 +201,7 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
+
+# Card CSV previews wait in the shared cache under a random key for an hour, never in a file named
+# by the browser (quizzes.content.services.import_previews); confirming imports them once.
+IMPORT_EXPORT_TMP_STORAGE_CLASS = "quizzes.content.services.import_previews.PreviewStorage"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
@@ -216,6 +217,24 @@ class Choice(models.Model):
         return self.text
 
 
+class ImportPreview(models.Model):
+    """A card CSV an instructor previewed. Its rows wait in the shared cache under `key` (see
+    quizzes.content.services.import_previews); confirming claims the preview once, for its user."""
+
+    key = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    file_name = models.CharField(max_length=255)
+    created_at = models.DateTimeField()
+    imported_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["imported_at", "created_at"], name="preview_unclaimed_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
 __all__ = [
     "Article",
     "Card",
@@ -224,6 +243,7 @@ __all__ = [
     "CardStatus",
     "CHOICE_KINDS",
     "Choice",
+    "ImportPreview",
     "Lesson",
     "Topic",
     "TopicKind",

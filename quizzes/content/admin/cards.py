@@ -1,5 +1,6 @@
 """Cards in the admin: the list with filters and bulk actions, the form with choices inline, the
-preview in the learner's layout, and CSV import/export (quizzes.content.admin.resources).
+preview in the learner's layout, and CSV import/export (quizzes.content.admin.resources, imported
+exactly once by quizzes.content.admin.imports).
 
 Publishing goes through the publishing service whichever way it happens (form, bulk action, CSV),
 so the same rules decide and the learners who read the topic receive the card.
@@ -18,8 +19,6 @@ from django.shortcuts import render
 from django.urls import path
 from django.utils import timezone
 from django.utils.text import Truncator
-from import_export.admin import ImportExportMixin
-from import_export.formats import base_formats
 
 from quizzes.content.admin.common import (
     InUseProtectedDeleteMixin,
@@ -27,6 +26,7 @@ from quizzes.content.admin.common import (
     message_problems,
 )
 from quizzes.content.admin.forms import CardAdminForm, ChoiceInlineFormSet
+from quizzes.content.admin.imports import ExactlyOnceImportMixin
 from quizzes.content.admin.resources import CardResource
 from quizzes.content.admin.topics import InUseFilter
 from quizzes.content.models import Card, CardStatus, Choice
@@ -55,11 +55,10 @@ class ChoiceInline(admin.TabularInline):
 
 
 @admin.register(Card)
-class CardAdmin(InUseProtectedDeleteMixin, ImportExportMixin, admin.ModelAdmin):
+class CardAdmin(InUseProtectedDeleteMixin, ExactlyOnceImportMixin, admin.ModelAdmin):
     form = CardAdminForm
     inlines = [ChoiceInline]
     resource_classes = [CardResource]
-    formats = [base_formats.CSV]
     list_display = ["short_front", "kind", "status", "topic", "critical"]
     list_filter = [
         "status",
