@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from urllib.parse import urlencode
 
 import pytest
 from django.contrib.auth.models import Group
@@ -16,6 +17,7 @@ from quizzes.core.roles import INSTRUCTORS_GROUP
 from quizzes.review.models import LearnerSettings, LessonRead, MemoryState, ReviewLog, ReviewUndo
 from quizzes.review.tokens import token_issue
 from quizzes.training.models import Assignment, Attempt, AttemptQuestion, Completion
+from tests.core.test_unreadable_requests import csrf_client, post_raw
 from tests.factories import MemoryStateFactory, UserFactory, make_choice_card, make_module
 
 FUZZ = settings(
@@ -192,5 +194,45 @@ def test_endpoints_that_need_no_data_never_error(world, name):
         client.force_login(world["learner"])
         url = reverse(name, kwargs=world["kwargs"].get(name))
         assert _post(client, url, data) < 500
+
+    check()
+
+
+# Charsets a browser, a script or an attacker may name, and the content types they come with.
+CHARSETS = ["utf-16", "utf-16-le", "utf-32", "latin-1", "cp500", "utf-7", "shift_jis", "UTF8"]
+CHARSETS += ["bogus", ""]
+CONTENT_TYPES = [
+    "application/x-www-form-urlencoded",
+    "multipart/form-data; boundary=x",
+    "text/plain",
+    "application/json",
+]
+
+
+def _encoded(data: dict, charset: str) -> bytes:
+    try:
+        return urlencode(data, doseq=True).encode(charset or "utf-8", errors="replace")
+    except LookupError:  # a charset Python does not know is sent as UTF-8, as a browser would
+        return urlencode(data, doseq=True).encode()
+
+
+@pytest.mark.parametrize("name", sorted(ENDPOINTS))
+def test_forms_in_odd_charsets_never_error_or_write(world, name):
+    """With the CSRF check on, as in production: it is the first to read the form."""
+    learner = world["learner"]
+    url = reverse(name, kwargs=world["kwargs"].get(name))
+
+    @settings(FUZZ, max_examples=15)
+    @given(
+        data=_form(ENDPOINTS[name]),
+        charset=st.sampled_from(CHARSETS),
+        content_type=st.sampled_from(CONTENT_TYPES),
+    )
+    def check(data, charset, content_type):
+        before = _snapshot(learner)
+        body = _encoded(data, charset)
+        response = post_raw(csrf_client(learner), url, body, f"{content_type}; charset={charset}")
+        assert response.status_code < 500, f"POST {url} {content_type} {charset} {body!r:.200}"
+        assert _snapshot(learner) == before
 
     check()

@@ -10,6 +10,7 @@ from django.core import signing
 from django.forms.models import BaseInlineFormSet
 
 from quizzes.content.models import Card, CardStatus
+from quizzes.content.services.curated import curated_json
 from quizzes.content.services.importing import ArticleImportError, decode_text
 from quizzes.content.validation import card_field_problems, choice_problems
 
@@ -137,7 +138,7 @@ class ArticleUploadForm(forms.Form):
             return None
         text = self._read_text(upload, "curated cards file")
         try:
-            json.loads(text)
+            curated_json(text)
         except json.JSONDecodeError as error:
             raise forms.ValidationError(
                 f"The curated cards file is not valid JSON (line {error.lineno}: {error.msg})."

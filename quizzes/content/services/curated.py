@@ -42,10 +42,19 @@ class CuratedCard:
     lesson: str | None
 
 
+def curated_json(text: str) -> Any:
+    """json.loads, with nesting too deep for the parser (a RecursionError, e.g. 100,000 nested
+    lists) reported as the JSONDecodeError it is to the instructor."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise json.JSONDecodeError("nested too deeply", text, 0) from None
+
+
 def parse_curated_cards(text: str, *, name: str) -> list[CuratedCard]:
     """Validate the curated cards JSON strictly; every problem is a one-line ArticleImportError."""
     try:
-        data = json.loads(text)
+        data = curated_json(text)
     except json.JSONDecodeError as error:
         raise ArticleImportError(
             f"{name}: invalid JSON at line {error.lineno} column {error.colno}: {error.msg}"
