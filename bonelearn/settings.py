@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "template_partials",
     "import_export",
     "axes",
+    "csp",
     "quizzes.core",
     "quizzes.content",
     "quizzes.review",
@@ -56,6 +57,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -207,3 +209,17 @@ LOGGING = {
 # Card CSV previews wait in the shared cache under a random key for an hour, never in a file named
 # by the browser (quizzes.content.services.import_previews); confirming imports them once.
 IMPORT_EXPORT_TMP_STORAGE_CLASS = "quizzes.content.services.import_previews.PreviewStorage"
+
+# Content-Security-Policy (django-csp): scripts, styles, images, fonts and requests from this site
+# only, and no inline script, style attribute or <style> anywhere (JS in static files with event
+# listeners and data- attributes, CSS in the stylesheets); no page may be framed. The browser
+# journeys fail on any violation (tests/e2e/conftest.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "object-src": ["'none'"],
+    }
+}

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from diff_match_patch import diff_match_patch
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -21,9 +22,13 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
+from django.utils.encoding import force_str
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_POST
 from import_export.admin import ImportExportMixin
-from import_export.forms import ConfirmImportForm, ExportForm
+from import_export.forms import ConfirmImportForm, ExportForm, ImportForm
+from import_export.resources import Diff
 from import_export.results import Result
 
 from quizzes.content.services.import_previews import (
@@ -37,14 +42,48 @@ from quizzes.content.services.import_previews import (
 from quizzes.core.spreadsheets import SpreadsheetCSV
 
 NOT_UNDERSTOOD = "The confirmation was not understood; upload the file again."
+# Colours for the preview's differences, and a wide preview that scrolls within itself on a phone.
+PREVIEW_MEDIA = {"all": ["quizzes/css/admin-import.css"]}
+DIFF_TAGS = {diff_match_patch.DIFF_INSERT: "ins", diff_match_patch.DIFF_DELETE: "del"}
+
+
+class StylelessDiff(Diff):
+    """The preview's changes per cell as plain <ins> and <del>: the library's carry style
+    attributes, which the Content-Security-Policy refuses (admin-import.css colours them)."""
+
+    def as_html(self) -> list[SafeString]:
+        matcher = diff_match_patch()
+        cells = []
+        for before, after in zip(self.left, self.right, strict=False):
+            if before != after and self.new:
+                before = ""
+            changes = matcher.diff_main(force_str(before), force_str(after))
+            matcher.diff_cleanupSemantic(changes)
+            cells.append(
+                mark_safe("".join(_marked(operation, text) for operation, text in changes))
+            )
+        return cells
+
+
+def _marked(operation: int, text: str) -> str:
+    tag = DIFF_TAGS.get(operation, "span")
+    return f"<{tag}>{escape(text)}</{tag}>"
 
 
 def _indices(items: Any) -> list[tuple[str, str]]:
     return [(str(index), str(index)) for index in range(len(items))]
 
 
+class CardImportForm(ImportForm):
+    class Media:
+        css = PREVIEW_MEDIA
+
+
 class ConfirmCardImportForm(ConfirmImportForm):
     """The confirm step names its preview by the random key the preview step made."""
+
+    class Media:
+        css = PREVIEW_MEDIA
 
     import_file_name = forms.RegexField(regex=r"\A[0-9a-f]{32}\Z", widget=forms.HiddenInput)
     # Shown to the instructor only: the preview's own record holds the name that is logged.
@@ -63,6 +102,7 @@ class ConfirmCardImportForm(ConfirmImportForm):
 class ExactlyOnceImportMixin(ImportExportMixin):
     formats = [SpreadsheetCSV]
     tmp_storage_class = PreviewStorage
+    import_form_class = CardImportForm
     confirm_form_class = ConfirmCardImportForm
     # Every column, always: the file must import back, and the library's column picker needs
     # inline event handlers that the Content-Security-Policy refuses.

@@ -16,6 +16,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from import_export import fields, resources, widgets
 
+from quizzes.content.admin.imports import StylelessDiff
 from quizzes.content.models import Card, CardStatus, Choice, Lesson, Topic, new_card_key
 from quizzes.content.services.publishing import cards_publish
 from quizzes.content.validation import card_problems
@@ -92,6 +93,9 @@ class CardResource(resources.ModelResource):
         clean_model_instances = True
         skip_unchanged = True
         report_skipped = True
+
+    def get_diff_class(self) -> type:
+        return StylelessDiff
 
     # --- export -------------------------------------------------------------------------------
 
