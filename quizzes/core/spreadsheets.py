@@ -47,7 +47,12 @@ class SpreadsheetCSV(CSV):
         return super().export_data(_each_cell(dataset, csv_cell), **kwargs)
 
     def create_dataset(self, in_stream: Any, **kwargs: Any) -> tablib.Dataset:
-        return _each_cell(super().create_dataset(in_stream, **kwargs), csv_cell_read)
+        dataset = super().create_dataset(in_stream, **kwargs)
+        if dataset.headers is None and len(dataset):
+            # tablib reads an empty first line as "no header row"; the library's import then
+            # fails on the first row with a TypeError (a 500), so the file is refused here.
+            raise ValueError("The first line of the file must name the columns.")
+        return _each_cell(dataset, csv_cell_read)
 
 
 def _each_cell(dataset: tablib.Dataset, change: Any) -> tablib.Dataset:

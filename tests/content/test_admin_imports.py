@@ -227,6 +227,18 @@ def test_a_preview_with_errors_leaves_nothing_behind(instructor_client, lesson):
     assert not ImportPreview.objects.exists()
 
 
+@pytest.mark.parametrize("content", [b"\n\x00", b"\nkey,topic\nx,y\n", b"", b"\xff\xfe\x00"])
+def test_a_file_without_a_header_row_is_refused_in_the_form(instructor_client, content):
+    upload = SimpleUploadedFile("cards.csv", content, "text/csv")
+    response = instructor_client.post(
+        reverse(IMPORT_URL), {"import_file": upload, "format": "0", "resource": "0"}
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["import_file"]
+    assert not ImportPreview.objects.exists()
+    assert writes() == (0, 0, 0)
+
+
 def test_a_confirm_whose_rows_no_longer_pass_writes_nothing_and_can_be_retried(
     instructor_client, lesson
 ):
