@@ -17,17 +17,7 @@ from hypothesis import strategies as st
 
 from quizzes.content.models import Article, Card, Choice, ImportPreview, Lesson, Topic
 from quizzes.core.roles import INSTRUCTORS_GROUP
-from tests.core.test_fuzz_posts import (
-    CHARSETS,
-    CONTENT_TYPES,
-    FUZZ,
-    _encoded,
-    _form,
-    text,
-    value,
-    values,
-)
-from tests.core.test_unreadable_requests import csrf_client, post_raw
+from tests.core.test_fuzz_posts import FUZZ, odd_charset_posts, post_in_charset, text, value, values
 from tests.factories import UserFactory, make_choice_card
 
 # Every registered admin list, by label, so the test ids say which one failed.
@@ -106,15 +96,9 @@ def test_admin_forms_in_odd_charsets_never_error_or_write(staff, name):
     before = writes()
 
     @settings(FUZZ, max_examples=12)
-    @given(
-        data=_form(ADMIN_FORMS[name]),
-        charset=st.sampled_from(CHARSETS),
-        content_type=st.sampled_from(CONTENT_TYPES),
-    )
-    def check(data, charset, content_type):
-        body = _encoded(data, charset)
-        response = post_raw(csrf_client(user), url, body, f"{content_type}; charset={charset}")
-        assert response.status_code < 500, f"POST {url} {content_type} {charset} {body!r:.200}"
+    @given(post=odd_charset_posts(ADMIN_FORMS[name]))
+    def check(post):
+        post_in_charset(user, url, post)
         assert writes() == before
 
     check()
