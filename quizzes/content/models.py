@@ -35,6 +35,8 @@ class TopicKind(models.TextChoices):
     OVERVIEW = "overview", "Overview"
     KEY_FACT = "key_fact", "Key fact"
     CLOSING = "closing", "Closing section"
+    # A section of an article without key facts (its top-level heading).
+    SECTION = "section", "Section"
 
 
 class TopicQuerySet(models.QuerySet):
@@ -175,6 +177,12 @@ class Card(models.Model):
     critical = models.BooleanField(
         default=False,
         help_text="A fact a clinician must never forget; reviewed at higher retention.",
+    )
+    needs_edit = models.TextField(
+        blank=True,
+        help_text="Why this generated draft cannot be published as it is (set by the importer "
+        "from the item-writing checks). Publishing skips the card until you fix it and clear "
+        "this field.",
     )
     position = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)

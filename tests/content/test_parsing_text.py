@@ -257,8 +257,8 @@ def test_duplicate_sub_headings_get_distinct_keys():
     ("text", "message"),
     [
         ("just one sentence.\nand another one.\n", "has no headings"),
-        ("Overview\n\nSome text here.\nDetails\nMore text.\n", "has no key facts"),
-        ("Key Fact #1: A\nText.\nKey Fact #1: B\nText.\n", "Key Fact #1 more than once"),
+        ("Key Fact #1: A\nText.\nKey Fact: B\nText.\n", "looks like a key fact but has no number"),
+        ("Key Fact #1: A\nText.\nKey Fact #2\nText.\n", "starts key fact 2 but has no title"),
     ],
 )
 def test_text_that_is_not_an_article(text, message):
@@ -360,3 +360,54 @@ def _parse_or_format_error(text: str) -> None:
         assert "\n" not in str(error)
         return
     generate_cards(article)  # whatever parses also yields cards without crashing
+
+
+def test_an_article_without_key_facts_is_read_in_sections():
+    text = "Overview\n\nSome text here.\nDetails\nMore text.\n\nCare\n\nRest.\n"
+    article = parse_article(text, source_name="a.txt")
+    assert [(t.kind, t.title) for t in article.topics] == [
+        ("section", "Overview"),
+        ("section", "Care"),
+    ]
+    assert [lesson.title for lesson in article.topics[0].lessons] == ["Overview", "Details"]
+    assert article.warnings == []
+
+
+def test_repeated_and_missing_key_fact_numbers_are_warnings():
+    text = "Key Fact #1: A\nText.\nKey Fact #1: B\nText.\nKey Fact #4: C\nText.\n"
+    article = parse_article(text, source_name="a.txt")
+    assert [t.number for t in article.topics] == [1, 1, 4]
+    assert article.warnings == [
+        "Key Fact #1 appears 2 times",
+        "key fact numbering has a gap: #2, #3 missing",
+    ]
+
+
+def test_a_key_fact_line_without_its_colon_is_read_as_a_key_fact_with_a_warning():
+    text = (ARTICLES / "osteoporosis-missing-colon.txt").read_text(encoding="utf-8")
+    article = parse_article(text, source_name="osteoporosis.txt")
+    original = parse_article(
+        (ARTICLES / "osteoporosis.txt").read_text(encoding="utf-8-sig"),
+        source_name="osteoporosis.txt",
+    )
+    assert [(t.key, len(t.lessons)) for t in article.topics] == [
+        (t.key, len(t.lessons)) for t in original.topics
+    ]
+    assert article.warnings == [
+        "line 26: “Key Fact #2 Treatment Choices” is not quite a key-fact line; it was read as "
+        "“Key Fact #2: Treatment Choices” (write it that way to silence this)"
+    ]
+
+
+def test_empty_sections_ragged_tables_and_empty_headers_are_warnings():
+    text = (
+        "Key Fact #1: A\nIntro.\n| Drug | Dose | |\n| X | 1 mg | a |\n| Y | 2 mg |\n"
+        "Empty Part\n\nKey Fact #2: B\nText.\n"
+    )
+    article = parse_article(text, source_name="a.txt")
+    assert article.warnings == [
+        "“A”: the table's header is empty in column 3; that column gives no cards",
+        "“A”: table rows do not all have 3 cells (row 3, counting the header); "
+        "missing cells were left empty",
+        "section “Empty Part” has no text",
+    ]

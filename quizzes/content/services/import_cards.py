@@ -68,6 +68,7 @@ def _card_values(
         "critical": draft.critical,
         "clinical_note": draft.clinical_note,
         "note_reference": draft.note_reference,
+        "needs_edit": draft.needs_edit,
     }
 
 
@@ -75,6 +76,7 @@ class CardWriter:
     """The card part of the import writer (quizzes.content.services.import_writer)."""
 
     report: ImportReport
+    prune: bool
 
     def _cards(
         self,
@@ -195,6 +197,11 @@ class CardWriter:
             self.report.note("unchanged", "Card")
         cards = [card for card in cards if card.status != CardStatus.ARCHIVED]
         if not cards:
+            return
+        if not self.prune:
+            # Deleting or archiving is the instructor's explicit choice (prune=True).
+            for card in cards:
+                self.report.hold("Card", f"keep Card {card.key} (its fact is not in the file)")
             return
         studied = in_use_ids(Card, [card.id for card in cards])
         to_archive, to_delete = [], []

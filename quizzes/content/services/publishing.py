@@ -30,7 +30,13 @@ class PublishResult:
 
 
 def problems_for_publishing(card: Card) -> list[str]:
-    """The card's publishing problems, judged on its saved fields and choices."""
+    """The card's publishing problems, judged on its saved fields and choices.
+
+    A draft marked "needs edit" (the importer's item checks found a fault) waits for an
+    instructor to fix it and clear the mark; bulk publishing must not release it as it is.
+    """
+    if card.needs_edit.strip():
+        return [f"Needs edit: {card.needs_edit.strip()}"]
     return card_problems(
         kind=card.kind,
         front=card.front,
