@@ -601,13 +601,14 @@ ARTICLE = "content/bone-metastases.txt"
 UPLOAD = reverse("admin:content_article_upload")
 
 
-def upload(client, name: str = "bone-metastases.txt", text: bytes | None = None):
+def upload(client, name: str = "bone-metastases.txt", text: bytes | None = None, target="new"):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     if text is None:
         with open(ARTICLE, "rb") as handle:
             text = handle.read()
-    return client.post(UPLOAD, {"article": SimpleUploadedFile(name, text, "text/plain")})
+    article = SimpleUploadedFile(name, text, "text/plain")
+    return client.post(UPLOAD, {"article": article, "target": target})
 
 
 def test_upload_shows_the_dry_run_then_imports_on_confirm(instructor_client):
@@ -616,9 +617,9 @@ def test_upload_shows_the_dry_run_then_imports_on_confirm(instructor_client):
     assert not Article.objects.exists()  # the dry run wrote nothing
     page = preview.content.decode()
     assert "What this import would do" in page
-    payload = preview.context["confirm_form"].initial["payload"]
+    upload_id = preview.context["confirm_form"].initial["upload"]
 
-    done = instructor_client.post(UPLOAD, {"payload": payload, "confirm": "Import now"})
+    done = instructor_client.post(UPLOAD, {"upload": upload_id, "confirm": "Import now"})
     assert done.status_code == 302
     article = Article.objects.get()
     assert article.source_name == "bone-metastases.txt"
@@ -635,11 +636,11 @@ def test_upload_with_curated_cards_imports_them_published(instructor_client):
             "article": SimpleUploadedFile("bone-metastases.txt", article.read()),
             "curated_cards": SimpleUploadedFile("bone-metastases.cards.json", cards.read()),
         }
-    preview = instructor_client.post(UPLOAD, files)
+    preview = instructor_client.post(UPLOAD, {**files, "target": "new"})
     assert preview.status_code == 200
     assert "with curated cards" in preview.content.decode()
-    payload = preview.context["confirm_form"].initial["payload"]
-    instructor_client.post(UPLOAD, {"payload": payload, "confirm": "Import now"})
+    upload_id = preview.context["confirm_form"].initial["upload"]
+    instructor_client.post(UPLOAD, {"upload": upload_id, "confirm": "Import now"})
     assert Card.objects.filter(origin=CardOrigin.CURATED, status=CardStatus.PUBLISHED).exists()
 
 
@@ -651,18 +652,16 @@ def test_upload_of_curated_cards_that_are_not_json_is_refused(instructor_client)
             "article": SimpleUploadedFile("bone-metastases.txt", article.read()),
             "curated_cards": SimpleUploadedFile("cards.json", b"{not json"),
         }
-    response = instructor_client.post(UPLOAD, files)
+    response = instructor_client.post(UPLOAD, {**files, "target": "new"})
     assert response.status_code == 400
     assert "not valid JSON" in response.content.decode()
     assert not Article.objects.exists()
 
 
 def test_upload_confirm_with_a_forged_payload_writes_nothing(instructor_client):
-    response = instructor_client.post(
-        UPLOAD, {"payload": "forged:payload", "confirm": "Import now"}
-    )
+    response = instructor_client.post(UPLOAD, {"upload": "forged:payload", "confirm": "Import now"})
     assert response.status_code == 400
-    assert "does not match the preview" in response.content.decode()
+    assert "does not match any preview of yours" in response.content.decode()
     assert not Article.objects.exists()
 
 
@@ -799,7 +798,7 @@ def test_upload_never_turns_a_parser_failure_into_a_500(instructor_client, monke
     def broken(**kwargs):
         raise ArticleFormatError("could not be read as an article (IndexError while parsing)")
 
-    monkeypatch.setattr(quizzes.content.admin.articles, "import_article_text", broken)
+    monkeypatch.setattr(quizzes.content.admin.articles, "upload_preview", broken)
     response = upload(instructor_client)
     assert response.status_code == 400
     assert "could not be read as an article" in response.content.decode()
@@ -814,7 +813,7 @@ def test_binary_curated_cards_file_is_refused_like_the_command_does(instructor_c
             "article": SimpleUploadedFile("bone-metastases.txt", article.read()),
             "curated_cards": SimpleUploadedFile("cards.json", b'{"version": 1,\x00 "cards": []}'),
         }
-    response = instructor_client.post(UPLOAD, files)
+    response = instructor_client.post(UPLOAD, {**files, "target": "new"})
     assert response.status_code == 400
     assert "The curated cards file is not UTF-8 text (it contains binary data)." in (
         response.content.decode()

@@ -54,13 +54,30 @@ class ChoiceInline(admin.TabularInline):
     extra = 0
 
 
+class NeedsEditFilter(admin.SimpleListFilter):
+    """Drafts the importer's item checks marked: publishing skips them until they are fixed."""
+
+    title = "needs edit"
+    parameter_name = "needs_edit"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("yes", "Needs edit"), ("no", "Passes the item checks")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Card]) -> QuerySet[Card]:
+        if self.value() == "yes":
+            return queryset.exclude(needs_edit="")
+        if self.value() == "no":
+            return queryset.filter(needs_edit="")
+        return queryset
+
+
 @admin.register(Card)
 class CardAdmin(InUseProtectedDeleteMixin, ImportExportMixin, admin.ModelAdmin):
     form = CardAdminForm
     inlines = [ChoiceInline]
     resource_classes = [CardResource]
     formats = [base_formats.CSV]
-    list_display = ["short_front", "kind", "status", "topic", "critical"]
+    list_display = ["short_front", "kind", "status", "topic", "critical", "needs_edit_reason"]
     list_filter = [
         "status",
         "kind",
@@ -69,6 +86,7 @@ class CardAdmin(InUseProtectedDeleteMixin, ImportExportMixin, admin.ModelAdmin):
         "topic__article",
         InUseFilter,
         "origin",
+        NeedsEditFilter,
     ]
     list_select_related = ["topic"]
     search_fields = ["front", "back", "explanation", "key", "tags", "topic__title"]
@@ -76,7 +94,7 @@ class CardAdmin(InUseProtectedDeleteMixin, ImportExportMixin, admin.ModelAdmin):
     actions = ["publish", "unpublish", "archive", "mark_critical", "unmark_critical"]
     readonly_fields = ["key", "origin", "created_at", "updated_at"]
     fieldsets = [
-        (None, {"fields": [("topic", "lesson"), ("kind", "status", "critical")]}),
+        (None, {"fields": [("topic", "lesson"), ("kind", "status", "critical"), "needs_edit"]}),
         (
             "What the learner sees",
             {"fields": ["front", "back", "explanation", "accepted_answers"]},
@@ -99,6 +117,10 @@ class CardAdmin(InUseProtectedDeleteMixin, ImportExportMixin, admin.ModelAdmin):
     @admin.display(description="Front", ordering="front")
     def short_front(self, card: Card) -> str:
         return Truncator(card.front).chars(90)
+
+    @admin.display(description="Needs edit", ordering="needs_edit")
+    def needs_edit_reason(self, card: Card) -> str:
+        return Truncator(card.needs_edit).chars(70) if card.needs_edit else "—"
 
     # --- saving ------------------------------------------------------------------------------
 

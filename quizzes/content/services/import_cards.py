@@ -201,7 +201,10 @@ class CardWriter:
         if not self.prune:
             # Deleting or archiving is the instructor's explicit choice (prune=True).
             for card in cards:
-                self.report.hold("Card", f"keep Card {card.key} (its fact is not in the file)")
+                self.report.hold(
+                    "Card",
+                    f"keep Card {card.key} “{card.front[:70]}” (its fact is not in the file)",
+                )
             return
         studied = in_use_ids(Card, [card.id for card in cards])
         to_archive, to_delete = [], []

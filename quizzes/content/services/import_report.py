@@ -27,6 +27,7 @@ def _counter() -> dict[str, int]:
 class ImportReport:
     source_name: str
     article_title: str = ""
+    article_slug: str = ""
     dry_run: bool = False
     created: dict[str, int] = field(default_factory=_counter)
     updated: dict[str, int] = field(default_factory=_counter)

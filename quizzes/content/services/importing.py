@@ -141,7 +141,12 @@ def import_article_data(
         raise ArticleImportError(f"curated card key {clash} is also a generated card's key")
     _check_lengths(parsed, display_name)
 
-    report = ImportReport(source_name=source_name, article_title=parsed.title, dry_run=dry_run)
+    report = ImportReport(
+        source_name=source_name,
+        article_title=parsed.title,
+        article_slug=parsed.slug,
+        dry_run=dry_run,
+    )
     report.format, report.format_reason = parsed.format, parsed.format_reason
     report.warnings = list(parsed.warnings)
     report.pruning = prune
