@@ -114,10 +114,11 @@ def best_lesson(
 
     The heading counts as a Dice coefficient, so a short heading that says just what the question
     asks beats a long one that merely contains its words; the text adds the share of the
-    question's and the answer's words it holds (the answer's words say where the answer is).
+    answer's words it holds (they say where the answer is) and half the share of the question's.
     """
-    asked = words(question)
-    answered = words(answer) - asked
+    # The article's own subject is in every lesson: it cannot say which lesson answers.
+    asked = words(question) - words(article.title) or words(question)
+    answered = words(answer) - asked - words(article.title)
     if not asked:
         return None
     best, best_score = None, 0.0
@@ -126,7 +127,7 @@ def best_lesson(
             heading = words(lesson.title)
             text = words(lesson.source)
             title_score = 2 * len(asked & heading) / (len(asked) + len(heading))
-            score = title_score + len(asked & text) / len(asked)
+            score = title_score + len(asked & text) / len(asked) / (2 if answered else 1)
             if answered:
                 score += len(answered & text) / len(answered)
             if score > best_score:

@@ -135,6 +135,8 @@ def table_cards(
 
 def _as_choice(draft: CardDraft, others: list[str]) -> CardDraft:
     """A single-best-answer card when the column offers enough good distractors, else basic."""
+    if not draft.front.endswith("?"):
+        return draft  # "Describe …" asks for the description, not a pick among others
     distractors = _distinct_others(draft.back, others)
     form = option_form(draft.back)
     distractors.sort(key=lambda text: (option_form(text) != form, abs(len(text) - len(draft.back))))
