@@ -56,7 +56,7 @@ class ImportWriter(CardWriter):
             "content_hash": self.content_hash,
             "faq": self._merged("FAQ entry", article.faq if article else [], faq),
             "references": self._merged(
-                "reference", article.references if article else [], list(parsed.references)
+                "references", article.references if article else [], list(parsed.references)
             ),
         }
         if article is None:
@@ -80,9 +80,9 @@ class ImportWriter(CardWriter):
         it unless pruning; a file without any keeps them all (a parse that lost them is not a
         decision to delete them)."""
         if not new and old:
+            section, entries = ("FAQ", "FAQ entries") if what == "FAQ entry" else (what, what)
             self.report.warnings.append(
-                f"the file has no {what.split()[0]}s; the article keeps its {len(old)} "
-                f"{what}{'s' if len(old) != 1 else ''}"
+                f"the file has no {section}; the article keeps its {len(old)} {entries}"
             )
             return old
 
@@ -95,9 +95,9 @@ class ImportWriter(CardWriter):
         for entry in gone:
             text = entry["question"] if isinstance(entry, dict) else entry
             if self.prune:
-                self.report.changes.append(f"remove {what} “{text}”")
+                self.report.changes.append(f"remove {what.removesuffix('s')} “{text}”")
             else:
-                self.report.hold(None, f"keep {what} “{text}” (not in the file)")
+                self.report.hold(None, f"keep {what.removesuffix('s')} “{text}” (not in the file)")
         return new if self.prune else new + gone
 
     # Topics -------------------------------------------------------------------------------------
