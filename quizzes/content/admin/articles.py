@@ -35,6 +35,7 @@ REPORT_BUCKETS = [
     ("Archived", "archived"),
     ("Deleted", "deleted"),
     ("Kept", "kept"),
+    ("Held back", "held"),
     ("Unchanged", "unchanged"),
 ]
 
@@ -62,7 +63,7 @@ class TopicInline(admin.TabularInline):
 
 @admin.register(Article)
 class ArticleAdmin(admin.ModelAdmin):
-    list_display = ["title", "source_name", "topic_count", "imported_at"]
+    list_display = ["title", "slug", "source_name", "topic_count", "imported_at"]
     search_fields = ["title", "source_name"]
     readonly_fields = ["content_hash", "imported_at"]
     prepopulated_fields = {"slug": ("title",)}
