@@ -69,7 +69,7 @@ def upload_preview(
 def upload_confirm(*, upload_id: UUID, user, prune: bool, now: datetime) -> ImportReport:
     """Import a previewed upload exactly once, in one transaction with its "imported" mark."""
     upload = (
-        ArticleUpload.objects.select_for_update()
+        ArticleUpload.objects.select_for_update(of=("self",))
         .select_related("article")
         .filter(pk=upload_id, user=user)
         .first()
