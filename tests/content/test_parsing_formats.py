@@ -99,6 +99,15 @@ def test_files_no_reader_can_take_are_one_line_errors(name, data, message):
     assert "\n" not in str(error.value)
 
 
+def test_a_word_file_that_unpacks_to_too_much_is_refused():
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as handle:
+        handle.writestr("word/document.xml", b"<w:document/>" + b" " * (51 * 1024 * 1024))
+    assert len(archive.getvalue()) < 2 * 1024 * 1024  # fits the upload limit
+    with pytest.raises(ArticleFormatError, match="unpacks to more than 50 MB"):
+        parse_document(archive.getvalue(), source_name="bomb.docx")
+
+
 def test_a_zip_that_is_not_a_word_file_is_refused():
     archive = io.BytesIO()
     with zipfile.ZipFile(archive, "w") as handle:

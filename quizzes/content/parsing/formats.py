@@ -21,6 +21,8 @@ FORMAT_NAMES = {TEXT: "plain text", MARKDOWN: "Markdown", HTML: "web page (HTML)
 HTML_START_RE = re.compile(r"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html)\b", re.I | re.S)
 HTML_TAG_RE = re.compile(r"<(?:p|div|h[1-6]|ul|ol|li|table|body|section|article)\b[^>]*>", re.I)
 ATX_HEADING_RE = re.compile(r"^#{1,6}\s+\S", re.M)
+# A Word file is a ZIP archive: a small upload can unpack to gigabytes (a "zip bomb").
+MAX_UNPACKED_BYTES = 50 * 1024 * 1024
 MARKDOWN_EXTENSIONS = {".md", ".markdown", ".mdown"}
 HTML_EXTENSIONS = {".html", ".htm", ".xhtml"}
 
@@ -29,9 +31,12 @@ def detect_format(data: bytes, *, source_name: str) -> tuple[str, str]:
     """(format, reason in words); ArticleFormatError for files no reader can take."""
     suffix = PurePath(source_name).suffix.lower()
     if data[:4] == b"PK\x03\x04":
-        if _is_word(data):
-            return DOCX, "a Word document (.docx)"
-        raise ArticleFormatError("is a ZIP archive but not a Word (.docx) document")
+        unpacked = _word_size(data)
+        if unpacked is None:
+            raise ArticleFormatError("is a ZIP archive but not a Word (.docx) document")
+        if unpacked > MAX_UNPACKED_BYTES:
+            raise ArticleFormatError("unpacks to more than 50 MB, too large for an article")
+        return DOCX, "a Word document (.docx)"
     if suffix == ".docx":
         raise ArticleFormatError("is named .docx but is not a Word document")
     if suffix == ".doc" or data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
@@ -53,12 +58,16 @@ def detect_format(data: bytes, *, source_name: str) -> tuple[str, str]:
     return TEXT, "plain text (no Markdown or HTML marks)"
 
 
-def _is_word(data: bytes) -> bool:
+def _word_size(data: bytes) -> int | None:
+    """The unpacked size of a Word file, or None when the archive is not one."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            return "word/document.xml" in archive.namelist()
+            entries = archive.infolist()
     except zipfile.BadZipFile:
-        return False
+        return None
+    if not any(entry.filename == "word/document.xml" for entry in entries):
+        return None
+    return sum(entry.file_size for entry in entries)
 
 
 def decode_utf8(data: bytes) -> str:
