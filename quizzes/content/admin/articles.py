@@ -114,6 +114,7 @@ class ArticleAdmin(admin.ModelAdmin):
                         source_name=data["source_name"],
                         curated_cards=data.get("curated_cards"),
                         dry_run=False,
+                        uploaded_by=request.user,
                     )
                 except unreadable as error:
                     self.message_user(request, f"The import failed: {error}", messages.ERROR)
@@ -142,6 +143,7 @@ class ArticleAdmin(admin.ModelAdmin):
                     source_name=form.uploaded_name,
                     curated_cards=form.cleaned_data.get("curated_cards"),
                     dry_run=True,
+                    uploaded_by=request.user,
                 )
             except unreadable as error:
                 form.add_error(None, f"This file cannot be imported: {error}")

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils import timezone
+
 from quizzes.content.cardgen import CardDraft
 from quizzes.content.models import Article, Card, Lesson, Topic
 from quizzes.content.parsing.tree import ParsedArticle, slugify
 from quizzes.content.services.fingerprints import plain, row_fingerprint, row_values
 from quizzes.content.services.import_cards import CardWriter
 from quizzes.content.services.import_report import ArticleImportError, ImportReport
+from quizzes.content.services.reports import cards_flag_source_changed
 from quizzes.content.usage import in_use_ids
 
 TOPIC_FIELDS = ("kind", "number", "title", "slug", "position")
@@ -19,12 +22,20 @@ LESSON_FIELDS = ("topic_id", "title", "position", "body", "source_passage")
 
 class ImportWriter(CardWriter):
     def __init__(
-        self, parsed: ParsedArticle, report: ImportReport, *, source_name: str, content_hash: str
+        self,
+        parsed: ParsedArticle,
+        report: ImportReport,
+        *,
+        source_name: str,
+        content_hash: str,
+        uploaded_by: Any = None,
     ) -> None:
         self.parsed = parsed
         self.report = report
         self.source_name = source_name
         self.content_hash = content_hash
+        # The instructor who uploaded the file in the admin; None for the import command.
+        self.uploaded_by = uploaded_by
 
     def write(self, *, curated: list[CardDraft] | None, generated: list[CardDraft]) -> None:
         article = self._article()
@@ -109,7 +120,8 @@ class ImportWriter(CardWriter):
                     "body": parsed.body,
                     "source_passage": parsed.source,
                 }
-        return self._sync(
+        cited = {key: (lesson.body, lesson.source_passage) for key, lesson in existing.items()}
+        lessons = self._sync(
             Lesson,
             existing,
             wanted,
@@ -117,6 +129,14 @@ class ImportWriter(CardWriter):
             label="/".join,
             key_of=lambda lesson: (key_of_topic[lesson.topic_id], lesson.key),
         )
+        # A lesson whose text the import changed: the cards citing it show "source changed".
+        edited = [
+            lessons[k]
+            for k, text in cited.items()
+            if (lessons[k].body, lessons[k].source_passage) != text
+        ]
+        cards_flag_source_changed(lessons=edited, now=timezone.now())
+        return lessons
 
     def _sync(
         self, model: Any, existing: dict, wanted: dict, *, parent: dict, label: Any, key_of: Any

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import Any
 
 from django.db import transaction
 
@@ -93,8 +94,12 @@ def import_article_text(
     dry_run: bool = False,
     curated_name: str | None = None,
     display_name: str | None = None,
+    uploaded_by: Any = None,
 ) -> ImportReport:
-    """Parse, generate and write one article in a single transaction; a dry run rolls back."""
+    """Parse, generate and write one article in a single transaction; a dry run rolls back.
+
+    `uploaded_by` is the instructor uploading in the admin (curated cards then follow the sign-off
+    rule); None is the import command, run by an operator."""
     display_name = display_name or source_name
     if not normalise_text(text).strip():
         raise ArticleImportError(f"{display_name} is empty")
@@ -118,9 +123,13 @@ def import_article_text(
     report = ImportReport(source_name=source_name, article_title=parsed.title, dry_run=dry_run)
     content_hash = hashlib.sha256(normalise_text(text).encode()).hexdigest()
     with transaction.atomic():
-        ImportWriter(parsed, report, source_name=source_name, content_hash=content_hash).write(
-            curated=drafts if curated_cards is not None else None, generated=generated
-        )
+        ImportWriter(
+            parsed,
+            report,
+            source_name=source_name,
+            content_hash=content_hash,
+            uploaded_by=uploaded_by,
+        ).write(curated=drafts if curated_cards is not None else None, generated=generated)
         if dry_run:
             transaction.set_rollback(True)
     return report
