@@ -16,9 +16,9 @@ from django.utils import timezone
 
 from quizzes.content.admin.resources import CHOICE_COLUMNS, CardResource
 from quizzes.content.models import Card, CardKind, CardStatus, Choice
+from quizzes.core.roles import INSTRUCTORS_GROUP
 from quizzes.review.models import MemoryState
 from quizzes.review.services.reading import topic_open
-from quizzes.core.roles import INSTRUCTORS_GROUP
 from tests.factories import CardFactory, LessonFactory, UserFactory, make_choice_card
 
 pytestmark = pytest.mark.django_db

@@ -46,7 +46,6 @@ from quizzes.content.services.publishing import (
 )
 from quizzes.content.services.reports import cards_confirm_source
 
-
 # What the admin log says about each bulk move.
 BULK_LOG = {
     CardStatus.DRAFT: "Unpublished: back to draft (bulk action).",
