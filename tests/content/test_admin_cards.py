@@ -48,6 +48,8 @@ def card_post(card: Card, choices: list[tuple[str, bool]] | None = None, **field
         "back": card.back,
         "explanation": card.explanation,
         "accepted_answers": card.accepted_answers,
+        "clinical_note": card.clinical_note,
+        "note_reference": card.note_reference,
         "source_excerpt": card.source_excerpt,
         "tags": card.tags,
         "position": card.position,

@@ -449,7 +449,7 @@ def test_immediate_feedback_shows_the_verdict_and_locks_the_question(student_cli
     assert "Not right" in html and "Right answer" in html
     assert "Because the article says so." in html  # the explanation
     assert f'action="{url}"' not in html  # locked: no answer form
-    assert 'action="/cards/report/"' in html  # only "Report a problem" is left to send
+    assert 'action="/cards/report/"' in html and 'name="place" value="quiz"' in html
     response = student_client.post(url, answer_data(question), **HTMX)
     assert response.status_code == 409
 
