@@ -1,4 +1,4 @@
-"""The README's cards-per-topic-and-kind table is the `cards_table` command's output for the seed."""
+"""The README's cards-per-topic-and-kind table is the `cards_table` output for the seed."""
 
 from __future__ import annotations
 

@@ -26,7 +26,6 @@ from quizzes.training.errors import (
     QuestionChanged,
     TimeUp,
 )
-from quizzes.training.forms import check_learners_against_accounts, parse_learner_csv
 from quizzes.training.models import Attempt, AttemptQuestion, Completion, FeedbackPolicy
 from quizzes.training.services.attempts import (
     CLOSED_MESSAGE,
@@ -35,7 +34,6 @@ from quizzes.training.services.attempts import (
     attempt_submit,
     attempts_expire,
 )
-from quizzes.training.services.learners import learners_create
 from tests.factories import UserFactory, assign_module, make_module, make_quiz_pool
 
 NOW = timezone.now().replace(microsecond=0)
@@ -645,95 +643,6 @@ def test_quiz_mistakes_move_memory_exactly_as_a_single_review_would(module, stud
     compared = ["stage", "step", "due", "reps", "lapses", "is_leech", "suspended", "version"]
     assert [getattr(mine, f) for f in compared] == [getattr(theirs, f) for f in compared]
     assert mine.is_leech and mine.lapses == 8
-
-
-# --- Learner upload --------------------------------------------------------------------------
-
-
-def test_learner_sheet_reports_every_row_problem(db):
-    UserFactory(username="taken")
-    sheet = check_learners_against_accounts(
-        parse_learner_csv(
-            "username,name,email,group\n"
-            "nia,Nia Okafor,nia@example.org,Ward 5 nurses\n"
-            ",No Name,x@example.org,Ward 5 nurses\n"
-            "nia,Nia Again,nia2@example.org,Ward 5 nurses\n"
-            "bob,Bob,not-an-email,Ward 5 nurses\n"
-            "taken,Someone,s@example.org,Ward 5 nurses\n"
-            "ines,Ines,i@example.org,Instructors\n"
-            "sam,Sam,,\n"
-            "bad name!,Bad,b@example.org,Ward 5 nurses\n"
-        )
-    )
-    errors = {row.line: row.errors for row in sheet.rows}
-    assert errors[2] == []
-    assert errors[3] == ["Username is empty."]
-    assert "appears twice" in errors[4][0]
-    assert "not an email" in errors[5][0]
-    assert "already exists with a different email" in errors[6][0]
-    assert "grants staff permissions" in errors[7][0]
-    assert errors[8] == ["Group is empty."]
-    assert "Username may only hold" in errors[9][0]
-    assert sheet.has_errors
-
-
-@pytest.mark.parametrize(
-    ("text", "problem"),
-    [
-        ("username,name,email,group,role\nnia,Nia,n@example.org,W,x\n", "Unknown column(s): role"),
-        ("username,name,group\nnia,Nia,W\n", "Missing column(s): email"),
-        ("", "empty"),
-        ("username,name,email,group\n", "no learners"),
-    ],
-)
-def test_learner_sheet_problems_with_the_whole_file(text, problem):
-    sheet = parse_learner_csv(text)
-    assert sheet.has_errors
-    assert problem in " ".join(sheet.problems)
-
-
-def test_learners_create_makes_accounts_and_groups(db):
-    Group.objects.create(name="Ward 5 nurses")
-    sheet = parse_learner_csv(
-        "Username,Name,Email,Group\n"
-        "nia,Nia van Okafor,nia@example.org,Ward 5 nurses\n"
-        "tom,Tom,,Ward 6 nurses\n"
-    )
-    assert not sheet.has_errors
-    created = learners_create(rows=sheet.rows)
-    assert created.users == 2
-    assert created.groups_created == ["Ward 6 nurses"]
-    from django.contrib.auth import get_user_model
-
-    nia = get_user_model().objects.get(username="nia")
-    assert (nia.first_name, nia.last_name, nia.email) == ("Nia", "van Okafor", "nia@example.org")
-    assert not nia.has_usable_password()
-    assert not nia.is_staff
-    assert list(nia.groups.values_list("name", flat=True)) == ["Ward 5 nurses"]
-    assert get_user_model().objects.get(username="tom").groups.get().name == "Ward 6 nurses"
-
-
-def test_learners_create_adds_existing_accounts_to_the_group(db):
-    from django.contrib.auth import get_user_model
-
-    nia = UserFactory(username="nia", first_name="Nia", last_name="Okafor", email="nia@example.org")
-    nia.groups.add(Group.objects.create(name="Ward 5 nurses"))
-    sheet = check_learners_against_accounts(
-        parse_learner_csv(
-            "username,name,email,group\nnia,Nia O.,,Ward 5 nurses\nnia2,Nia Two,,Ward 5 nurses\n"
-        )
-    )
-    assert not sheet.has_errors
-    assert sheet.rows[0].existing and not sheet.rows[1].existing
-    assert "Already in this group" in " ".join(sheet.rows[0].notes)
-    assert "keeps its name “Nia Okafor”" in " ".join(sheet.rows[0].notes)
-    created = learners_create(rows=sheet.rows)
-    assert (created.users, created.added) == (1, 1)
-    assert [user.username for user in created.new_accounts] == ["nia2"]
-    nia.refresh_from_db()
-    assert (nia.first_name, nia.last_name, nia.email) == ("Nia", "Okafor", "nia@example.org")
-    assert nia.groups.count() == 1
-    assert get_user_model().objects.get(username="nia2").groups.get().name == "Ward 5 nurses"
 
 
 # --- Demo command ----------------------------------------------------------------------------
