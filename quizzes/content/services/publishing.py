@@ -221,7 +221,7 @@ def cards_publish(
         to_publish,
         ["status", "signed_off_by", "signed_off_at", "signoff_note"],
         by=by,
-        reason=f"Signed off and published{f': {note.strip()}' if note.strip() else ''}"[:100],
+        reason="Signed off and published" + ("" if by else " (system sign-off, see its note)"),
     )
     result.published = to_publish
     announced = to_publish + result.already_published
