@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from typing import Any
+
 from django import forms
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 
 from quizzes.content.models import CardStatus
 from quizzes.training.models import Assignment, AttemptQuestion, TrainingModule
+from quizzes.training.services.answers import GivenAnswer
 
 MAX_UPLOAD_BYTES = 1_000_000
 
@@ -26,8 +30,107 @@ class AnswerForm(forms.Form):
     typed = forms.CharField(max_length=500, required=False, strip=True)
 
     def __init__(self, *args, question: AttemptQuestion, **kwargs) -> None:
+        kwargs.setdefault("prefix", answer_prefix(question.position))
         super().__init__(*args, **kwargs)
         self.fields["choice"].choices = [(str(pk), str(pk)) for pk in question.choice_order]
+
+    def given(self) -> GivenAnswer:
+        return GivenAnswer(
+            position=int(self.prefix[1:]),
+            choice_ids=self.cleaned_data["choice"],
+            typed=self.cleaned_data["typed"],
+        )
+
+    def first_error(self) -> str:
+        return next(iter(self.errors.values()))[0]
+
+
+def answer_prefix(position: int) -> str:
+    """Every question's fields carry its position (q3-typed), so one form holds a whole page."""
+    return f"q{position}"
+
+
+def given_answers(
+    data: Mapping[str, Any], *, questions: Iterable[AttemptQuestion]
+) -> tuple[list[GivenAnswer], dict[int, str]]:
+    """The answers a page posted (questions with no field on it are left out) and the problem of
+    each malformed one, by position."""
+    given: list[GivenAnswer] = []
+    problems: dict[int, str] = {}
+    for question in questions:
+        prefix = answer_prefix(question.position) + "-"
+        if not any(key.startswith(prefix) for key in data):
+            continue
+        form = AnswerForm(data, question=question)
+        if form.is_valid():
+            given.append(form.given())
+        else:
+            problems[question.position] = form.first_error()
+    return given, problems
+
+
+POSITION = r"\d{1,4}"
+
+
+class AttemptPageForm(forms.Form):
+    """What a page of the attempt asks for besides its answers: where to go next (a page, a
+    question, the summary), a question to flag or unflag, a question to save or check."""
+
+    page = forms.IntegerField(min_value=1, max_value=9999, required=False)
+    go = forms.RegexField(
+        rf"^(page-{POSITION}|question-{POSITION}|summary)$",
+        required=False,
+        error_messages={"invalid": "That page does not exist. Reload the attempt."},
+    )
+    flag = forms.RegexField(
+        rf"^(on|off)-{POSITION}$",
+        required=False,
+        error_messages={"invalid": "That question does not exist. Reload the attempt."},
+    )
+    save = forms.IntegerField(min_value=1, max_value=9999, required=False)
+    check = forms.IntegerField(min_value=1, max_value=9999, required=False)
+
+    def flag_request(self) -> tuple[int, bool] | None:
+        """(position, flagged) when a flag button was pressed."""
+        value = self.cleaned_data.get("flag")
+        if not value:
+            return None
+        state, _, position = value.partition("-")
+        return int(position), state == "on"
+
+
+class FlagForm(forms.Form):
+    flag = forms.RegexField(
+        rf"^(on|off)-{POSITION}$",
+        error_messages={
+            "invalid": "That question does not exist. Reload the attempt.",
+            "required": "Say whether to flag the question.",
+        },
+    )
+
+    def flagged(self) -> bool:
+        return self.cleaned_data["flag"].startswith("on-")
+
+
+class VerifyForm(forms.Form):
+    code = forms.CharField(
+        label="Certificate code",
+        max_length=40,
+        help_text="The code printed under the QR code, e.g. ABCD-EFGH-IJKL-MNOP.",
+    )
+
+
+class RevokeForm(forms.Form):
+    reason = forms.CharField(
+        max_length=300,
+        help_text="Kept with the certificate; the public page only says it was revoked.",
+    )
+
+
+def normalise_code(raw: str) -> str:
+    """A typed or scanned certificate code in its stored form (capitals, grouped by four)."""
+    letters = "".join(ch for ch in raw.upper() if ch.isalnum())
+    return "-".join(letters[i : i + 4] for i in range(0, len(letters), 4))
 
 
 class ReportFilterForm(forms.Form):

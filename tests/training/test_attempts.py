@@ -15,11 +15,13 @@ from quizzes.content.models import CardKind, CardStatus
 from quizzes.review.models import MemoryStage, MemoryState, ReviewLog, ReviewSource
 from quizzes.review.selectors.queue import review_screen
 from quizzes.review.selectors.settings import learner_settings
+from quizzes.review.services.reading import lesson_read
 from quizzes.review.services.recording import review_record
 from quizzes.training.errors import (
     AlreadyAnswered,
     AttemptFinished,
     InvalidAnswer,
+    LessonsUnread,
     ModuleClosed,
     NoAttemptsLeft,
     NotAssigned,
@@ -272,12 +274,16 @@ def test_immediate_feedback_makes_the_first_answer_final(module, student):
     module.save()
     attempt = attempt_start(user=student, module=module, now=NOW)
     question = next(q for q in questions_of(attempt) if q.card.kind == CardKind.MCQ)
-    answer_save(attempt=attempt, question=question, now=NOW, **wrong_answer(question))
+    # Saved as the learner goes, an answer may still change until "Check answer"...
+    answer_save(attempt=attempt, question=question, now=NOW, **right_answer(question))
+    answer_save(attempt=attempt, question=question, now=NOW, check=True, **wrong_answer(question))
+    # ...which makes it final, and puts the mistake in the daily review at once.
     with pytest.raises(AlreadyAnswered):
         answer_save(attempt=attempt, question=question, now=NOW, **right_answer(question))
     assert (
         AttemptQuestion.objects.get(pk=question.pk).response == wrong_answer(question)["choice_ids"]
     )
+    assert ReviewLog.objects.filter(token=f"quiz-{question.pk}", source=ReviewSource.QUIZ).exists()
 
 
 # --- Time limit ------------------------------------------------------------------------------
@@ -600,9 +606,10 @@ def test_submit_query_count_does_not_grow_with_wrong_questions(
     module = make_module(cards=make_quiz_pool() + make_quiz_pool(), questions_per_attempt=wrong)
     assign_module(module, user=student)
     attempt = attempt_start(user=student, module=module, now=NOW)
-    # savepoint, claim, attempt, questions, choices, fractions, score, settings, logged tokens,
-    # new states, locked states, logs, states, release: 14 however many are wrong.
-    with django_assert_max_num_queries(14):
+    # savepoint, claim, attempt, questions, choices, fractions, score, claim of the mistakes,
+    # settings, logged tokens, new states, locked states, logs, states, release: 15 however
+    # many are wrong.
+    with django_assert_max_num_queries(15):
         attempt_submit(attempt=attempt, now=NOW)
     assert ReviewLog.objects.filter(user=student).count() == wrong
 
@@ -624,7 +631,7 @@ def test_quiz_mistakes_move_memory_exactly_as_a_single_review_would(module, stud
     MemoryState.objects.create(user=student, card=question.card, **before)
     MemoryState.objects.create(user=other_student, card=question.card, **before)
     answer_save(attempt=attempt, question=question, now=NOW, **wrong_answer(question))
-    attempt_submit(attempt=attempt, now=NOW)
+    attempt_submit(attempt=attempt, now=NOW, clock=lambda: NOW)
     single = review_record(
         user=other_student,
         card=question.card,
@@ -685,7 +692,41 @@ def test_demo_training_builds_the_ward_module_from_the_seed(db):
     assignment = Assignment.objects.get()
     assert assignment.group.name == "Ward 5 nurses"
     assert timedelta(days=13) < assignment.due_at - timezone.now() <= timedelta(days=14)
+    assert module.lessons_required and module.cpd_hours and module.questions_per_page == 5
     nurse = UserFactory(username="nurse")
     nurse.groups.add(assignment.group)
+    with pytest.raises(LessonsUnread):
+        attempt_start(user=nurse, module=module, now=NOW)
+    for lesson in module.lessons.all():
+        lesson_read(user=nurse, lesson=lesson, now=NOW)
     attempt = attempt_start(user=nurse, module=module, now=NOW)
     assert attempt.questions.count() == 10
+
+
+def test_demo_training_never_undoes_an_instructors_changes(db):
+    from io import StringIO
+    from pathlib import Path
+
+    from django.conf import settings
+    from django.core.management import call_command
+
+    from quizzes.content.services.importing import import_article_file
+    from quizzes.training.models import Assignment, ModuleLesson, TrainingModule
+
+    import_article_file(Path(settings.BASE_DIR) / "content" / "bone-metastases.txt")
+    call_command("setup_demo_training", stdout=StringIO())
+    module = TrainingModule.objects.get()
+    removed_card = module.question_pool.first()
+    module.question_pool.remove(removed_card)
+    ModuleLesson.objects.filter(module=module).order_by("position").first().delete()
+    Assignment.objects.filter(module=module).delete()
+    TrainingModule.objects.filter(pk=module.pk).update(pass_mark=90, is_published=False)
+    pool, lessons = module.question_pool.count(), module.lessons.count()
+    out = StringIO()
+    call_command("setup_demo_training", stdout=out)
+    module.refresh_from_db()
+    assert "left as it is" in out.getvalue()
+    assert (module.pass_mark, module.is_published) == (90, False)
+    assert module.question_pool.count() == pool and removed_card not in module.question_pool.all()
+    assert module.lessons.count() == lessons
+    assert not Assignment.objects.filter(module=module).exists()
