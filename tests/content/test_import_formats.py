@@ -200,12 +200,12 @@ def test_unknown_article_slug_is_a_one_line_error():
 
 # --- needs edit ----------------------------------------------------------------------------------
 @pytest.mark.django_db
-def test_publishing_skips_drafts_that_need_an_edit():
+def test_publishing_skips_drafts_that_need_an_edit(instructor):
     run(SEED)
     marked = Card.objects.exclude(needs_edit="")
     assert marked.count() == 2
     ready = Card.objects.filter(status=CardStatus.DRAFT, needs_edit="").first()
-    result = cards_publish(cards=[*marked, ready], now=timezone.now())
+    result = cards_publish(cards=[*marked, ready], now=timezone.now(), by=instructor)
     assert result.published == [ready]
     skipped = {card.pk: problems for card, problems in result.skipped}
     assert set(skipped) == set(marked.values_list("pk", flat=True))
@@ -216,5 +216,5 @@ def test_publishing_skips_drafts_that_need_an_edit():
     card.needs_edit = ""
     card.front = "How does stage 4 cancer relate to bone metastases?"
     card.save()
-    assert cards_publish(cards=[card], now=timezone.now()).published == [card]
+    assert cards_publish(cards=[card], now=timezone.now(), by=instructor).published == [card]
     assert import_article_file(SEED).kept["Card"] == 2  # the fixed card and the published one

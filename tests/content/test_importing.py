@@ -137,8 +137,9 @@ def test_seed_reimport_changes_nothing_and_keeps_ids():
 
 @pytest.mark.django_db
 def test_seed_import_uses_few_queries(django_assert_max_num_queries):
-    # Bulk writes: the query count does not grow with the number of topics, lessons or cards.
-    with django_assert_max_num_queries(26):
+    # Bulk writes: the query count does not grow with the number of topics, lessons or cards
+    # (beyond SQLite's batches of a bulk insert: the cards' history rows take about seven).
+    with django_assert_max_num_queries(36):
         import_article_file(SEED)
     with django_assert_max_num_queries(10):
         report = import_article_file(SEED)

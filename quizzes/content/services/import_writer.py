@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils import timezone
+
 from quizzes.content.cardgen import CardDraft
 from quizzes.content.models import Article, Card, CardStatus, Lesson, Topic
 from quizzes.content.parsing.tree import ParsedArticle, slugify
 from quizzes.content.services.fingerprints import plain, row_fingerprint, row_values
 from quizzes.content.services.import_cards import CardWriter
 from quizzes.content.services.import_report import ArticleImportError, ImportReport
+from quizzes.content.services.reports import cards_flag_source_changed
 from quizzes.content.usage import in_use_ids
 
 TOPIC_FIELDS = ("kind", "number", "title", "slug", "position")
@@ -26,6 +29,7 @@ class ImportWriter(CardWriter):
         source_name: str,
         content_hash: str,
         prune: bool = False,
+        uploaded_by: Any = None,
     ) -> None:
         self.parsed = parsed
         self.report = report
@@ -36,6 +40,8 @@ class ImportWriter(CardWriter):
         self.new_passages: dict[int, str] = {}
         # What _sync created or updated (bucket, key, changed fields), read back for the diff.
         self.written: list[tuple[str, Any, list[str]]] = []
+        # The instructor who uploaded the file in the admin; None for the import command.
+        self.uploaded_by = uploaded_by
 
     def write(self, *, curated: list[CardDraft] | None, generated: list[CardDraft]) -> None:
         article = self._article()
@@ -154,6 +160,7 @@ class ImportWriter(CardWriter):
             for topic in self.parsed.topics
             for lesson in topic.lessons
         }
+        cited = {key: (lesson.body, lesson.source_passage) for key, lesson in existing.items()}
         rows = self._sync(
             Lesson,
             existing,
@@ -166,6 +173,13 @@ class ImportWriter(CardWriter):
             self.report.lessons["added" if bucket == "created" else "changed"].append(titles[key])
             if "source_passage" in changed:
                 self.new_passages[rows[key].id] = wanted[key]["source_passage"]
+        # A lesson whose text the import changed: the cards citing it show "source changed".
+        edited = [
+            rows[key]
+            for key, text in cited.items()
+            if (rows[key].body, rows[key].source_passage) != text
+        ]
+        cards_flag_source_changed(lessons=edited, now=timezone.now())
         return rows
 
     def _note_source_changes(self) -> None:

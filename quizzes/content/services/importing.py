@@ -114,11 +114,14 @@ def import_article_data(
     new_article: bool = False,
     curated_name: str | None = None,
     display_name: str | None = None,
+    uploaded_by: Any = None,
 ) -> ImportReport:
     """Parse, generate and write one article in a single transaction; a dry run rolls back.
 
     `article` is the article to update whatever the file is called; `new_article` makes a new one
     even when an article of the same title exists. Neither: the article of the file's slug.
+    `uploaded_by` is the instructor uploading in the admin (curated cards then follow the sign-off
+    rule); None is the import command, run by an operator.
     """
     display_name = display_name or source_name
     if not data.strip():
@@ -153,7 +156,12 @@ def import_article_data(
     content_hash = _content_hash(data)
     with transaction.atomic():
         writer = ImportWriter(
-            parsed, report, source_name=source_name, content_hash=content_hash, prune=prune
+            parsed,
+            report,
+            source_name=source_name,
+            content_hash=content_hash,
+            prune=prune,
+            uploaded_by=uploaded_by,
         )
         writer.write(curated=drafts if curated_cards is not None else None, generated=generated)
         if dry_run:

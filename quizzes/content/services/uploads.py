@@ -51,6 +51,7 @@ def upload_preview(
         dry_run=True,
         article=article,
         new_article=new_article,
+        uploaded_by=user,
     )
     ArticleUpload.objects.filter(created_at__lt=now - UPLOAD_MAX_AGE).delete()
     upload = ArticleUpload.objects.create(
@@ -92,6 +93,7 @@ def upload_confirm(*, upload_id: UUID, user, prune: bool, now: datetime) -> Impo
         prune=prune,
         article=upload.article,
         new_article=upload.new_article,
+        uploaded_by=user,
     )
     upload.imported_at = now
     upload.save(update_fields=["imported_at"])
