@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "template_partials",
     "import_export",
     "axes",
+    "simple_history",
     "csp",
     "quizzes.core",
     "quizzes.content",
@@ -69,6 +70,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Records who made each change in a card's history (django-simple-history).
+    "simple_history.middleware.HistoryRequestMiddleware",
     # Axes must come last so it sees the outcome of authentication.
     "axes.middleware.AxesMiddleware",
 ]
@@ -137,7 +140,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "review:home"
+# Learners with training to do land on My training, others on Topics (training.views.pages).
+LOGIN_REDIRECT_URL = "training:after_login"
 LOGOUT_REDIRECT_URL = "login"
 
 # Sessions end after two weeks of inactivity (each request renews them) and when the browser closes
@@ -205,6 +209,41 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
+
+# Editorial workflow (issue 14). Publishing a card needs a second instructor's sign-off wherever
+# two instructors hold the sign-off permission; off lets a lone author publish their own card.
+BONELEARN_SECOND_SIGNOFF = env_bool("BONELEARN_SECOND_SIGNOFF", True)
+# "Report a problem": at most this many reports per learner per hour (see quizzes.content
+# .services.reports for why).
+BONELEARN_REPORTS_PER_HOUR = int(os.environ.get("BONELEARN_REPORTS_PER_HOUR", "10"))
+# A card's history is read-only: going back to an old wording is an edit, which needs a sign-off.
+SIMPLE_HISTORY_REVERT_DISABLED = True
+
+# --- Training: certificates and reminder emails (README, "Training modules") -----------------
+# The organisation named on every certificate issued from now on (issued ones keep theirs).
+BONELEARN_CERTIFICATE_ISSUER = os.environ.get("BONELEARN_CERTIFICATE_ISSUER", "BoneLearn")
+# The address links in emails and the certificates' QR codes point to; empty: the request's host.
+BONELEARN_SITE_URL = os.environ.get("BONELEARN_SITE_URL", "").rstrip("/")
+# Learners are reminded this many days before a module is due (and once when it is overdue).
+BONELEARN_REMINDER_DAYS_BEFORE = int(os.environ.get("BONELEARN_REMINDER_DAYS_BEFORE", "3"))
+# Public certificate checks allowed per client address per 10 minutes (then 429).
+BONELEARN_VERIFY_LIMIT = int(os.environ.get("BONELEARN_VERIFY_LIMIT", "30"))
+
+# Email: printed to the console under `make run` (DEBUG); SMTP from the environment otherwise.
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "BoneLearn <bonelearn@localhost>")
 
 # Card CSV previews wait in the shared cache under a random key for an hour, never in a file named
 # by the browser (quizzes.content.services.import_previews); confirming imports them once.

@@ -144,11 +144,15 @@ def log_review(
 
 
 def make_module(*, cards=(), lessons=(), slug=None, pass_mark: int = 80, **fields):
-    """A published training module over the given lessons with the given question pool."""
+    """A published training module over the given lessons with the given question pool.
+
+    Its lessons need not be read before the quiz unless the test says lessons_required=True.
+    """
     from quizzes.training.models import ModuleLesson, TrainingModule
 
     n = next(_analytics_tokens)
     fields.setdefault("title", f"Module {n}")
+    fields.setdefault("lessons_required", False)
     module = TrainingModule.objects.create(
         slug=slug or f"module-{n}", pass_mark=pass_mark, is_published=True, **fields
     )

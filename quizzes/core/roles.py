@@ -13,13 +13,23 @@ INSTRUCTOR_MODELS = {
     "lesson": ("add", "change", "delete", "view"),
     "card": ("add", "change", "delete", "view"),
     "choice": ("add", "change", "delete", "view"),
+    # The reports queue: read and resolve learners' reports and automatic flags.
+    "cardreport": ("change", "view"),
     "trainingmodule": ("add", "change", "delete", "view"),
     "modulelesson": ("add", "change", "delete", "view"),
     "assignment": ("add", "change", "delete", "view"),
     "attempt": ("view",),
     "completion": ("view",),
+    "certificate": ("view",),
+    "groupinstructor": ("add", "change", "delete", "view"),
+    "reminder": ("view",),
 }
-EXTRA_PERMISSIONS = ("view_cohort_statistics", "upload_learners")
+EXTRA_PERMISSIONS = (
+    "view_cohort_statistics",
+    "upload_learners",
+    "revoke_certificate",
+    "signoff_card",
+)
 # The apps whose permissions the group may hold (never auth: no user administration).
 INSTRUCTOR_APPS = ("content", "training", "insights")
 

@@ -69,10 +69,10 @@ def formula_cards():
     return cards
 
 
-def snapshot() -> list[tuple]:
+def snapshot(*fields: str) -> list[tuple]:
     cards = list(
         Card.objects.order_by("key").values_list(
-            "key", "front", "back", "explanation", "tags", "status", "kind"
+            "key", "front", "back", "explanation", "tags", "kind", *fields
         )
     )
     choices = list(
@@ -92,14 +92,14 @@ def test_no_exported_cell_starts_like_a_formula(instructor_client, formula_cards
 
 
 def test_the_import_reads_its_own_escaped_export_back_unchanged(instructor_client, formula_cards):
-    before = snapshot()
+    before = snapshot("status")
     exported = export_csv(instructor_client)
 
     result = import_csv(instructor_client, exported)
 
     assert result.totals["skip"] == len(formula_cards)
     assert result.totals["update"] == result.totals["new"] == 0
-    assert snapshot() == before
+    assert snapshot("status") == before
 
 
 def test_an_escaped_export_restores_cards_edited_since(instructor_client, formula_cards):
@@ -111,4 +111,5 @@ def test_an_escaped_export_restores_cards_edited_since(instructor_client, formul
     result = import_csv(instructor_client, exported)
 
     assert result.totals["update"] == len(formula_cards)
+    # The wording is back as it was; the editorial workflow sends reworded cards to review.
     assert snapshot() == before

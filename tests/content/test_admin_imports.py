@@ -91,7 +91,8 @@ def test_a_second_confirm_is_told_already_imported_and_writes_nothing(instructor
 
 
 def test_the_preview_belongs_to_the_instructor_who_made_it(instructor_client, lesson):
-    fields = confirm_fields(preview(instructor_client, [new_row(lesson)]))
+    # A draft: with a second instructor, publishing would need that colleague's sign-off.
+    fields = confirm_fields(preview(instructor_client, [new_row(lesson, status="draft")]))
     colleague = Client()
     colleague.force_login(make_instructor("colleague"))
 

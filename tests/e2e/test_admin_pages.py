@@ -89,7 +89,11 @@ def test_an_instructor_imports_a_csv_once(page, tmp_path):
     instructor.groups.add(Group.objects.get(name=INSTRUCTORS_GROUP))
     lesson = LessonFactory()
     upload = tmp_path / "new-cards.csv"
-    upload.write_text(to_csv([new_row(lesson), new_row(lesson, front="=HYPERLINK(1)")]))
+    upload.write_text(
+        to_csv(
+            [new_row(lesson), new_row(lesson, front="=HYPERLINK(1): which lesion destroys bone?")]
+        )
+    )
 
     _admin_log_in(page, "instructor")
     page.goto(reverse("admin:content_card_changelist"))

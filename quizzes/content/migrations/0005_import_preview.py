@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('content', '0001_initial'),
+        ('content', '0004_historical_needs_edit'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
