@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import csv
 import io
+from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.urls import reverse
 
 from quizzes.content.models import Card, CardKind, Choice
@@ -15,6 +17,8 @@ from quizzes.core.spreadsheets import FORMULA_STARTS
 from tests.factories import CardFactory, make_choice_card
 
 pytestmark = pytest.mark.django_db
+
+ARTICLE = Path(__file__).resolve().parents[2] / "content" / "bone-metastases.txt"
 
 # What an attacker (or an unlucky author) types where a spreadsheet looks for formulas.
 FORMULAS = [
@@ -113,3 +117,27 @@ def test_an_escaped_export_restores_cards_edited_since(instructor_client, formul
     assert result.totals["update"] == len(formula_cards)
     # The wording is back as it was; the editorial workflow sends reworded cards to review.
     assert snapshot() == before
+
+
+def test_the_whole_article_exports_and_imports_back_unchanged(instructor_client):
+    """The real content: every card of the bone metastases article and its curated set (some with
+    eight choices) comes back from its own export unchanged."""
+    call_command("import_article", str(ARTICLE), stdout=io.StringIO())
+    before = snapshot("status")
+    choices_before = Choice.objects.count()
+
+    result = import_csv(instructor_client, export_csv(instructor_client))
+
+    assert result.totals["skip"] == Card.objects.count() > 100
+    assert snapshot("status") == before
+    assert Choice.objects.count() == choices_before
+
+
+def test_a_card_with_more_choices_than_the_csv_holds_is_not_exported(instructor_client):
+    card = make_choice_card(key="eleven", wrong=tuple(f"Wrong {n}" for n in range(10)))
+    response = instructor_client.post(
+        reverse("admin:content_card_export"), {"format": "0", "resource": "0"}, follow=True
+    )
+    assert response.status_code == 200
+    assert "“eleven” has 11 choices; the CSV holds at most 10" in response.content.decode()
+    assert card.choices.count() == 11

@@ -3,7 +3,7 @@
 One row per card. Columns: key (the card's stable id; leave empty to create a new card), topic
 (topic slug), lesson (lesson key within that topic), kind, status, critical (1/0), front, back,
 explanation, accepted_answers, tags, source_excerpt, clinical_note, note_reference, choice_1 …
-choice_6 (choice texts in order) and correct (the numbers of the correct choices, separated by
+choice_10 (choice texts in order) and correct (the numbers of the correct choices, separated by
 semicolons, e.g. "1;3"). Every row is checked with the same rules as the admin form, and a row
 that publishes a card with the publishing rules, the item-writing checks and the sign-off rule;
 any bad row stops the whole import. A status change goes through the editorial workflow, and a
@@ -33,7 +33,9 @@ from quizzes.content.services.publishing import (
 )
 from quizzes.content.validation import card_problems
 
-MAX_CHOICES = 6
+# The curated set has cards with 8 choices; a card with more than the CSV holds is refused at
+# export rather than losing choices on the way back in.
+MAX_CHOICES = 10
 CHOICE_COLUMNS = [f"choice_{number}" for number in range(1, MAX_CHOICES + 1)]
 # Choices are not card fields, so the model's own length check (full_clean) never sees them.
 CHOICE_MAX_LENGTH = Choice._meta.get_field("text").max_length
@@ -79,6 +81,10 @@ class CardResource(resources.ModelResource):
     choice_4 = _text_field("choice_4")
     choice_5 = _text_field("choice_5")
     choice_6 = _text_field("choice_6")
+    choice_7 = _text_field("choice_7")
+    choice_8 = _text_field("choice_8")
+    choice_9 = _text_field("choice_9")
+    choice_10 = _text_field("choice_10")
     correct = _text_field("correct")
 
     class Meta:
@@ -225,6 +231,11 @@ class CardResource(resources.ModelResource):
 def _load_columns(card: Card) -> None:
     """Flatten the card's lesson and choices into the csv_* attributes the columns read."""
     choices = list(card.choices.all())
+    if len(choices) > MAX_CHOICES:
+        raise ValueError(
+            f"The card “{card.key}” has {len(choices)} choices; the CSV holds at most "
+            f"{MAX_CHOICES}. Edit it in the admin instead."
+        )
     card.csv_lesson = card.lesson.key if card.lesson_id else ""
     for index, name in enumerate(CHOICE_COLUMNS):
         setattr(card, f"csv_{name}", choices[index].text if index < len(choices) else "")
