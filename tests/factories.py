@@ -229,3 +229,11 @@ def assign_module(module, *, user=None, group=None, due_at=None):
         group=group,
         due_at=due_at or timezone.now() + timedelta(days=7),
     )
+
+
+def shown(state, *, now, user=None):
+    """The verified one-time token a review screen issues for `state`'s card at its current
+    version at `now` (what review_record takes as `shown`)."""
+    from quizzes.review.tokens import token_issue, token_read
+
+    return token_read(token_issue(user=user or state.user, state=state, now=now))

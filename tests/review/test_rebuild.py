@@ -15,7 +15,7 @@ from quizzes.review.scheduling import DEFAULT_PARAMETERS
 from quizzes.review.services.rebuild import memory_rebuild
 from quizzes.review.services.recording import quiz_mistakes_record, review_record
 from quizzes.review.services.set_aside import review_undo
-from tests.factories import CardFactory, MemoryStateFactory, UserFactory
+from tests.factories import CardFactory, MemoryStateFactory, UserFactory, shown
 
 START = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
 FIELDS = (
@@ -70,8 +70,7 @@ def history(user, cards, *, seed: int) -> None:
             card=card,
             rating=rating,
             now=now,
-            token=f"r-{user.pk}-{step}",
-            expected_version=state.version,
+            shown=shown(state, now=now),
             learner_settings=LearnerSettings.objects.get(user=user),
         )
         if step % 7 == 3:
@@ -89,10 +88,8 @@ def learners(db):
     leech_user = users[0]
     leech = MemoryStateFactory(user=leech_user, card=CardFactory(), unlocked_at=START)
     now = START
-    review_record(
-        user=leech_user, card=leech.card, rating=4, now=now, token="leech-0", expected_version=0
-    )
-    for lapse in range(8):
+    review_record(user=leech_user, card=leech.card, rating=4, now=now, shown=shown(leech, now=now))
+    for _lapse in range(8):
         leech.refresh_from_db()
         now = leech.due + timedelta(hours=1)
         review_record(
@@ -100,8 +97,7 @@ def learners(db):
             card=leech.card,
             rating=1,
             now=now,
-            token=f"leech-{lapse}-a",
-            expected_version=leech.version,
+            shown=shown(leech, now=now),
         )
         leech.refresh_from_db()
         if not leech.is_leech:
@@ -111,8 +107,7 @@ def learners(db):
                 card=leech.card,
                 rating=3,
                 now=now,
-                token=f"leech-{lapse}-b",
-                expected_version=leech.version,
+                shown=shown(leech, now=now),
             )
     # A card unlocked but never answered.
     MemoryStateFactory(user=users[1], card=CardFactory(), unlocked_at=START)
@@ -159,8 +154,7 @@ def test_rebuild_bumps_versions_so_open_screens_go_stale(learners):
             card=state.card,
             rating=3,
             now=START + timedelta(days=400),
-            token="late",
-            expected_version=state.version,
+            shown=shown(state, now=START + timedelta(days=400)),
         )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
@@ -27,9 +27,15 @@ def _learner_count(*, user: Any, condition: Q) -> Coalesce:
     return Coalesce(Subquery(rows, output_field=IntegerField()), Value(0))
 
 
-def topics_for_home(*, user: Any = None, now: datetime | None = None) -> QuerySet[Topic]:
+def topics_for_home(
+    *,
+    user: Any = None,
+    now: datetime | None = None,
+    learn_ahead: timedelta = timedelta(0),
+) -> QuerySet[Topic]:
     """Every topic in reading order with its published cards and, for a learner, their new /
-    learning / due counts right now (one query)."""
+    learning / due counts right now (one query). Learning counts the cards within the learner's
+    learn-ahead limit, as the review screen's does."""
     topics = Topic.objects.in_reading_order().annotate(
         published_cards=Count("cards", filter=Q(cards__status=CardStatus.PUBLISHED))
     )
@@ -40,7 +46,7 @@ def topics_for_home(*, user: Any = None, now: datetime | None = None) -> QuerySe
     return topics.annotate(
         new_cards=_learner_count(user=user, condition=available & Q(stage=MemoryStage.NEW)),
         learning_cards=_learner_count(
-            user=user, condition=available & Q(stage__in=learning, due__lte=now)
+            user=user, condition=available & Q(stage__in=learning, due__lte=now + learn_ahead)
         ),
         due_cards=_learner_count(
             user=user, condition=available & Q(stage=MemoryStage.REVIEW, due__lte=now)
