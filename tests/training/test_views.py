@@ -260,7 +260,7 @@ def test_start_beyond_attempts_allowed_is_403_with_message(student_client, modul
     )
     response = student_client.post(reverse("training:attempt_start", args=[module.slug]))
     assert response.status_code == 403
-    assert b"You have used all 1 attempts" in response.content
+    assert b"You have used your 1 attempt of this module" in response.content
     assert Attempt.objects.count() == 1
 
 
