@@ -18,10 +18,9 @@ from quizzes.content.models import Topic
 from quizzes.insights import statistics
 from quizzes.insights.selectors.figures import (
     WINDOW_DAYS,
-    Mastery,
+    TopicFigures,
     first_try_counts,
     in_cohort_q,
-    is_weak,
     learners,
     mastery_by,
     mastery_of,
@@ -38,27 +37,7 @@ MATRIX_PAGE_SIZE = 50
 COHORT_DAY = LearningDay(time_zone="UTC", day_start_hour=0)
 
 
-@dataclass
-class Cell:
-    memory: Mastery = field(default_factory=Mastery)
-    first_tries: int = 0
-    accuracy: float | None = None
-
-    @property
-    def introduced(self) -> int:
-        return self.memory.started
-
-    @property
-    def total(self) -> int:
-        return self.memory.total
-
-    @property
-    def mastery(self) -> float | None:
-        return self.memory.share
-
-    @property
-    def weak(self) -> bool:
-        return is_weak(self.memory, self.accuracy)
+Cell = TopicFigures  # one learner's (or the cohort's) figures for one topic
 
 
 @dataclass

@@ -17,7 +17,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -106,6 +106,31 @@ class Mastery:
     def recall_of_started(self) -> float | None:
         """Mean predicted recall at 30 days of the cards started (what makes a topic weak)."""
         return self.recalled / self.started if self.started else None
+
+
+@dataclass(kw_only=True)
+class TopicFigures:
+    """A learner's figures for one topic (or the cohort's): mastery and first-try accuracy."""
+
+    memory: Mastery = field(default_factory=Mastery)
+    first_tries: int = 0
+    accuracy: float | None = None
+
+    @property
+    def introduced(self) -> int:
+        return self.memory.started
+
+    @property
+    def total(self) -> int:
+        return self.memory.total
+
+    @property
+    def mastery(self) -> float | None:
+        return self.memory.share
+
+    @property
+    def weak(self) -> bool:
+        return is_weak(self.memory, self.accuracy)
 
 
 def is_weak(mastery: Mastery, accuracy: float | None) -> bool:

@@ -23,9 +23,8 @@ from quizzes.content.models import Topic
 from quizzes.insights import statistics
 from quizzes.insights.selectors.figures import (
     WINDOW_DAYS,
-    Mastery,
+    TopicFigures,
     first_try_counts,
-    is_weak,
     mastery_by,
     mastery_of,
     standing_reviews,
@@ -71,31 +70,12 @@ def learner_clock(*, user: Any, now: datetime) -> LearnerClock:
     return LearnerClock(now=now, learning_day=learner_settings(user).learning_day)
 
 
-@dataclass
-class TopicProgress:
+@dataclass(kw_only=True)
+class TopicProgress(TopicFigures):
     topic: Topic
-    memory: Mastery
-    first_tries: int = 0
-    accuracy: float | None = None
     due_today: int = 0
     due_next_week: int = 0
     best_quiz_score: float | None = None
-
-    @property
-    def total(self) -> int:
-        return self.memory.total
-
-    @property
-    def introduced(self) -> int:
-        return self.memory.started
-
-    @property
-    def mastery(self) -> float | None:
-        return self.memory.share
-
-    @property
-    def weak(self) -> bool:
-        return is_weak(self.memory, self.accuracy)
 
 
 @dataclass

@@ -7,6 +7,9 @@ and the suspended-cards page are in quizzes.review.views.actions.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
+
 from django.http import HttpResponse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
@@ -21,11 +24,13 @@ from quizzes.review.errors import (
     StaleAnswer,
 )
 from quizzes.review.forms import CheckAnswerForm, GradeForm, ReviewQueryForm, ShownCardForm
+from quizzes.review.models import CheckedAnswer
 from quizzes.review.selectors.settings import learner_settings as settings_of
 from quizzes.review.services.checking import answer_check, answer_override, answer_reveal
 from quizzes.review.services.recording import LEECH_MESSAGE, review_record
 from quizzes.review.views.screen import (
     STALE_MESSAGE,
+    Shown,
     after_write,
     answer_context,
     bad_form,
@@ -53,6 +58,24 @@ def review(request: HtmxHttpRequest) -> HttpResponse:
     return render_screen(request, context)
 
 
+def _back_of_card(
+    request: HtmxHttpRequest,
+    shown: Shown,
+    *,
+    now: datetime,
+    check: Callable[[], CheckedAnswer | None],
+) -> HttpResponse:
+    """The back of the card after `check` (which stores or reads the showing's check), or the
+    same showing again with the reason it was refused."""
+    try:
+        checked = check()
+    except (NothingPicked, GradeRefused) as refusal:
+        return shown_screen(request, shown, now=now, error=str(refusal), status=400, keep=True)
+    except ShownOnAnotherDay as error:
+        return shown_screen(request, shown, now=now, error=str(error), status=409)
+    return render_screen(request, answer_context(request, shown, now=now, checked=checked))
+
+
 @require_POST
 def review_reveal(request: HtmxHttpRequest) -> HttpResponse:
     """Show the back of a card. A choice or cloze card revealed before it was checked counts as
@@ -61,17 +84,18 @@ def review_reveal(request: HtmxHttpRequest) -> HttpResponse:
     shown = verified_shown(request, ShownCardForm(request.POST), now=now)
     if isinstance(shown, HttpResponse):
         return shown
-    try:
-        checked = answer_reveal(
+    return _back_of_card(
+        request,
+        shown,
+        now=now,
+        check=lambda: answer_reveal(
             user=request.user,
             card=shown.state.card,
             shown=shown.token,
             now=now,
             learning_day=shown.learner_settings.learning_day,
-        )
-    except ShownOnAnotherDay as error:
-        return shown_screen(request, shown, now=now, error=str(error), status=409)
-    return render_screen(request, answer_context(request, shown, now=now, checked=checked))
+        ),
+    )
 
 
 @require_POST
@@ -87,8 +111,11 @@ def review_check(request: HtmxHttpRequest) -> HttpResponse:
     form = CheckAnswerForm(request.POST, choice_ids=[pk for pk, _ in choices])
     if not form.is_valid():
         return bad_form(request, form, now=now)
-    try:
-        checked = answer_check(
+    return _back_of_card(
+        request,
+        shown,
+        now=now,
+        check=lambda: answer_check(
             user=request.user,
             card=card,
             shown=shown.token,
@@ -97,12 +124,8 @@ def review_check(request: HtmxHttpRequest) -> HttpResponse:
             typed=form.cleaned_data["typed"],
             now=now,
             learning_day=shown.learner_settings.learning_day,
-        )
-    except NothingPicked as error:
-        return shown_screen(request, shown, now=now, error=str(error), status=400, keep=True)
-    except ShownOnAnotherDay as error:
-        return shown_screen(request, shown, now=now, error=str(error), status=409)
-    return render_screen(request, answer_context(request, shown, now=now, checked=checked))
+        ),
+    )
 
 
 @require_POST
@@ -113,15 +136,14 @@ def review_override(request: HtmxHttpRequest) -> HttpResponse:
     shown = verified_shown(request, ShownCardForm(request.POST), now=now)
     if isinstance(shown, HttpResponse):
         return shown
-    try:
-        checked = answer_override(
+    return _back_of_card(
+        request,
+        shown,
+        now=now,
+        check=lambda: answer_override(
             shown=shown.token, now=now, learning_day=shown.learner_settings.learning_day
-        )
-    except GradeRefused as refusal:
-        return shown_screen(request, shown, now=now, error=str(refusal), status=400, keep=True)
-    except ShownOnAnotherDay as error:
-        return shown_screen(request, shown, now=now, error=str(error), status=409)
-    return render_screen(request, answer_context(request, shown, now=now, checked=checked))
+        ),
+    )
 
 
 @require_POST
