@@ -135,7 +135,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "review:home"
+# Learners with training to do land on My training, others on Topics (training.views.pages).
+LOGIN_REDIRECT_URL = "training:after_login"
 LOGOUT_REDIRECT_URL = "login"
 
 # Sessions end after two weeks of inactivity (each request renews them) and when the browser closes
@@ -203,3 +204,29 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
+
+# --- Training: certificates and reminder emails (README, "Training modules") -----------------
+# The organisation named on every certificate issued from now on (issued ones keep theirs).
+BONELEARN_CERTIFICATE_ISSUER = os.environ.get("BONELEARN_CERTIFICATE_ISSUER", "BoneLearn")
+# The address links in emails and the certificates' QR codes point to; empty: the request's host.
+BONELEARN_SITE_URL = os.environ.get("BONELEARN_SITE_URL", "").rstrip("/")
+# Learners are reminded this many days before a module is due (and once when it is overdue).
+BONELEARN_REMINDER_DAYS_BEFORE = int(os.environ.get("BONELEARN_REMINDER_DAYS_BEFORE", "3"))
+# Public certificate checks allowed per client address per 10 minutes (then 429).
+BONELEARN_VERIFY_LIMIT = int(os.environ.get("BONELEARN_VERIFY_LIMIT", "30"))
+
+# Email: printed to the console under `make run` (DEBUG); SMTP from the environment otherwise.
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "BoneLearn <bonelearn@localhost>")

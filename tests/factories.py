@@ -144,11 +144,15 @@ def log_review(
 
 
 def make_module(*, cards=(), lessons=(), slug=None, pass_mark: int = 80, **fields):
-    """A published training module over the given lessons with the given question pool."""
+    """A published training module over the given lessons with the given question pool.
+
+    Its lessons need not be read before the quiz unless the test says lessons_required=True.
+    """
     from quizzes.training.models import ModuleLesson, TrainingModule
 
     n = next(_analytics_tokens)
     fields.setdefault("title", f"Module {n}")
+    fields.setdefault("lessons_required", False)
     module = TrainingModule.objects.create(
         slug=slug or f"module-{n}", pass_mark=pass_mark, is_published=True, **fields
     )
@@ -237,3 +241,38 @@ def shown(state, *, now, user=None):
     from quizzes.review.tokens import token_issue, token_read
 
     return token_read(token_issue(user=user or state.user, state=state, now=now))
+
+
+def answer_shown(state, *, rating: int, now, learner_settings=None):
+    """Answer the card as a learner on the review screen does: show it at `now`, check it (the
+    right answer for a grade above Again, "Show answer" for Again) and grade it."""
+    from quizzes.content import answers
+    from quizzes.review.selectors.settings import learner_settings as settings_of
+    from quizzes.review.services.checking import answer_check, answer_reveal
+    from quizzes.review.services.recording import review_record
+
+    card = state.card
+    on_screen = shown(state, now=now)
+    learning_day = (learner_settings or settings_of(state.user)).learning_day
+    if answers.needs_check(card.kind):
+        common = {"user": state.user, "card": card, "shown": on_screen, "now": now}
+        if rating == 1:
+            answer_reveal(**common, learning_day=learning_day)
+        else:
+            choices = [(choice.pk, choice.is_correct) for choice in card.choices.all()]
+            typed = answers.cloze_expected(card.front, card.accepted_answers)[:1]
+            answer_check(
+                **common,
+                choices=choices,
+                picked=[pk for pk, correct in choices if correct],
+                typed=typed[0] if typed else "",
+                learning_day=learning_day,
+            )
+    return review_record(
+        user=state.user,
+        card=card,
+        rating=rating,
+        now=now,
+        shown=on_screen,
+        learner_settings=learner_settings,
+    )

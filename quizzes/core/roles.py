@@ -18,8 +18,11 @@ INSTRUCTOR_MODELS = {
     "assignment": ("add", "change", "delete", "view"),
     "attempt": ("view",),
     "completion": ("view",),
+    "certificate": ("view",),
+    "groupinstructor": ("add", "change", "delete", "view"),
+    "reminder": ("view",),
 }
-EXTRA_PERMISSIONS = ("view_cohort_statistics", "upload_learners")
+EXTRA_PERMISSIONS = ("view_cohort_statistics", "upload_learners", "revoke_certificate")
 # The apps whose permissions the group may hold (never auth: no user administration).
 INSTRUCTOR_APPS = ("content", "training", "insights")
 

@@ -1,5 +1,5 @@
-"""CSV for spreadsheets: one escaping rule and one streaming response for every export BoneLearn
-writes (the instructor dashboard's tables, the training completion report)."""
+"""CSV for spreadsheets: one escaping rule and one writer for every file BoneLearn writes (the
+instructor dashboard's tables, the training completion report, the set-password links)."""
 
 from __future__ import annotations
 
@@ -30,17 +30,22 @@ class _Echo:
         return value
 
 
+def _lines(header: Sequence[str], rows: Iterable[Iterable[object]]) -> Iterable[str]:
+    writer = csv.writer(_Echo())
+    yield writer.writerow([csv_cell(value) for value in header])
+    for row in rows:
+        yield writer.writerow([csv_cell(value) for value in row])
+
+
+def csv_text(header: Sequence[str], rows: Iterable[Iterable[object]]) -> str:
+    """A whole CSV file as text (for small files handed to the browser directly)."""
+    return "".join(_lines(header, rows))
+
+
 def csv_response(
     filename: str, header: Sequence[str], rows: Iterable[Iterable[object]]
 ) -> StreamingHttpResponse:
     """A CSV download streamed row by row (a large cohort never sits in memory as one string)."""
-    writer = csv.writer(_Echo())
-
-    def lines() -> Iterable[str]:
-        yield writer.writerow([csv_cell(value) for value in header])
-        for row in rows:
-            yield writer.writerow([csv_cell(value) for value in row])
-
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(_lines(header, rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

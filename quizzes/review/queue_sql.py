@@ -17,6 +17,12 @@ Lowest predicted recall without computing it: FSRS recall is R = (1 + FACTOR · 
 with DECAY < 0 and FACTOR > 0, strictly decreasing in t / S (t = days since the last review,
 S = stability) whatever the learner's parameters, so ordering by t / S descending is ordering by
 R ascending.
+
+Plan, checked with EXPLAIN ANALYZE on PostgreSQL with the `make bench` data (1,000 learners, a
+million answers, 1,000 per learner): the newest standing answer (what undo takes back) is read as
+ORDER BY id DESC LIMIT 1 on the log's (user, id) index, a backward scan that stops at the first
+row. As MAX(id) it read all 1,000 of the learner's answers (1.96 ms for the whole statement); with
+the index 0.7-0.8 ms; without that index PostgreSQL walks the primary key backwards (195-430 ms).
 """
 
 from __future__ import annotations
@@ -68,7 +74,10 @@ def _vendor_sql(vendor: str) -> str:
 
 @functools.cache
 def statement(vendor: str) -> str:
-    """The statement for one database vendor (built once; everything else is a parameter)."""
+    """The statement for one database vendor (built once; everything else is a parameter).
+
+    Longer than a function should be because it is one SQL statement, kept whole to read as SQL.
+    """
     elapsed_over_stability = _vendor_sql(vendor)
     table = {
         model: connection.ops.quote_name(model._meta.db_table)
@@ -85,7 +94,9 @@ def statement(vendor: str) -> str:
         AND (%(topic)s IS NULL OR card.topic_id = %(topic)s)
     """
     return f"""
-        SELECT answered.done, answered.new_done, answered.reviews_done, newest.last_id,
+        SELECT answered.done, answered.new_done, answered.reviews_done,
+               (SELECT log.id FROM {table[ReviewLog]} log WHERE {standing}
+                ORDER BY log.id DESC LIMIT 1) AS last_id,
                queue.learning, queue.review, queue.new, queue.next_due, queue.next_learning_due,
                queue.next_review_due, queue.due_tomorrow,
                CASE WHEN %(pick)s THEN (
@@ -121,8 +132,6 @@ def statement(vendor: str) -> str:
             FROM {table[ReviewLog]} log
             WHERE {standing} AND log.reviewed_at >= %(day_start)s
         ) answered, (
-            SELECT MAX(log.id) AS last_id FROM {table[ReviewLog]} log WHERE {standing}
-        ) newest, (
             SELECT
                 COALESCE(SUM(CASE WHEN state.stage {learning} AND state.due <= %(ahead)s
                     THEN 1 ELSE 0 END), 0) AS learning,

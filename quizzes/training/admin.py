@@ -3,8 +3,6 @@ and completions, the completion report (with CSV) and the learner CSV upload."""
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 from urllib.parse import quote
 
@@ -13,7 +11,8 @@ from django.contrib import admin, messages
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.template.defaultfilters import pluralize
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -21,7 +20,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from quizzes.content.models import Card, CardStatus
-from quizzes.core.spreadsheets import csv_cell
+from quizzes.core.spreadsheets import csv_response, csv_text
 from quizzes.training.forms import (
     AssignmentAdminForm,
     LearnerUploadForm,
@@ -38,7 +37,12 @@ from quizzes.training.models import (
     TrainingModule,
 )
 from quizzes.training.selectors.report import completion_report
-from quizzes.training.services.learners import learners_create
+from quizzes.training.services.learners import (
+    LearnersCreated,
+    LearnerSheetRefused,
+    learners_check,
+    learners_create,
+)
 
 REPORT_PERMISSION = "insights.view_cohort_statistics"
 UPLOAD_PERMISSION = "training.upload_learners"
@@ -78,7 +82,8 @@ class TrainingModuleAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ("title",)}
     filter_horizontal = ["question_pool"]
     fieldsets = [
-        (None, {"fields": ["title", "slug", "description", "is_published"]}),
+        (None, {"fields": ["title", "slug", "version", "description", "is_published"]}),
+        ("Before the quiz", {"fields": ["lessons_required"]}),
         (
             "Quiz",
             {
@@ -88,6 +93,7 @@ class TrainingModuleAdmin(admin.ModelAdmin):
                     "pass_mark",
                     "attempts_allowed",
                     "time_limit_minutes",
+                    "questions_per_page",
                     "shuffle_questions",
                     "shuffle_choices",
                     "partial_credit",
@@ -96,6 +102,7 @@ class TrainingModuleAdmin(admin.ModelAdmin):
             },
         ),
         ("Availability", {"fields": ["available_from", "available_until"]}),
+        ("Certificate", {"fields": ["cpd_hours"]}),
     ]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[TrainingModule]:
@@ -144,34 +151,20 @@ class AssignmentAdmin(admin.ModelAdmin):
         status = 200
         if request.method == "POST":
             form = LearnerUploadForm(request.POST, request.FILES)
-            if form.is_valid():
-                sheet = form.sheet()
-                if not sheet.has_errors and "confirm" in request.POST:
-                    created = learners_create(rows=sheet.rows)
-                    new_groups = ", ".join(created.groups_created)
-                    messages.success(
-                        request,
-                        f"{created.users} learner account{'s' if created.users != 1 else ''} "
-                        f"created, {created.added} existing account"
-                        f"{'s' if created.added != 1 else ''} added to their groups"
-                        + (f" (new groups: {new_groups})" if new_groups else "")
-                        + ".",
-                    )
-                    links = set_password_links(request, created.new_accounts, sheet.rows)
-                    context.update(
-                        created=created,
-                        links=links,
-                        links_csv=_links_csv_data_url(links),
-                        valid_days=max(1, settings.PASSWORD_RESET_TIMEOUT // 86400),
-                    )
-                    # Shown once, never stored: the links are handed to the learners now.
-                    return TemplateResponse(
-                        request, "admin/training/learners_created.html", context
-                    )
+            if not form.is_valid():
+                status = 400
+            elif "confirm" in request.POST:
+                try:
+                    created = learners_create(text=form.cleaned_data["content"])
+                except LearnerSheetRefused as refused:
+                    context.update(sheet=refused.sheet, content=form.cleaned_data["content"])
+                    status = 400
+                else:
+                    return self._learners_created(request, context, created)
+            else:
+                sheet = learners_check(text=form.cleaned_data["content"])
                 context.update(sheet=sheet, content=form.cleaned_data["content"])
                 status = 400 if sheet.has_errors else 200
-            else:
-                status = 400
         else:
             form = LearnerUploadForm()
         context["form"] = form
@@ -179,13 +172,31 @@ class AssignmentAdmin(admin.ModelAdmin):
             request, "admin/training/upload_learners.html", context, status=status
         )
 
+    def _learners_created(
+        self, request: HttpRequest, context: dict, created: LearnersCreated
+    ) -> HttpResponse:
+        new_groups = ", ".join(created.groups_created)
+        messages.success(
+            request,
+            f"{created.users} learner account{pluralize(created.users)} created, "
+            f"{created.added} existing account{pluralize(created.added)} added to their groups"
+            + (f" (new groups: {new_groups})" if new_groups else "")
+            + ".",
+        )
+        links = set_password_links(request, created.new_accounts)
+        context.update(
+            created=created,
+            links=links,
+            links_csv=_links_csv_data_url(links),
+            valid_days=max(1, settings.PASSWORD_RESET_TIMEOUT // 86400),
+        )
+        # Shown once, never stored: the links are handed to the learners now.
+        return TemplateResponse(request, "admin/training/learners_created.html", context)
 
-def set_password_links(
-    request: HttpRequest, users: list[Any], rows: list[Any]
-) -> list[dict[str, str]]:
+
+def set_password_links(request: HttpRequest, users: list[Any]) -> list[dict[str, str]]:
     """A one-time "set your password" link for each new account (Django's password-reset token:
     it stops working once the password is set, or after PASSWORD_RESET_TIMEOUT)."""
-    groups = {row.username: row.group for row in rows}
     links = []
     for user in users:
         link_path = reverse(
@@ -199,7 +210,7 @@ def set_password_links(
             {
                 "username": user.get_username(),
                 "name": user.get_full_name(),
-                "group": groups.get(user.get_username(), ""),
+                "group": getattr(user, "sheet_group", ""),
                 "url": request.build_absolute_uri(link_path),
             }
         )
@@ -208,19 +219,15 @@ def set_password_links(
 
 def _links_csv_data_url(links: list[dict[str, str]]) -> str:
     """The links as a CSV file the browser saves itself, so they are never kept on the server."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["username", "name", "group", "set_password_link"])
-    for link in links:
-        # Names and groups come from an uploaded sheet: no cell may run as a formula.
-        writer.writerow(csv_cell(link[key]) for key in ("username", "name", "group", "url"))
-    return "data:text/csv;charset=utf-8," + quote(buffer.getvalue())
+    rows = ([link[key] for key in ("username", "name", "group", "url")] for link in links)
+    text = csv_text(["username", "name", "group", "set_password_link"], rows)
+    return "data:text/csv;charset=utf-8," + quote(text)
 
 
 class AttemptQuestionInline(admin.TabularInline):
     model = AttemptQuestion
     extra = 0
-    fields = ["position", "card", "response", "answered_at", "fraction"]
+    fields = ["position", "card", "response", "answered_at", "checked_at", "flagged", "fraction"]
     readonly_fields = fields
     can_delete = False
 
@@ -246,7 +253,16 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(Attempt)
 class AttemptAdmin(ReadOnlyAdmin):
-    list_display = ["user", "module", "number", "started_at", "submitted_at", "score", "passed"]
+    list_display = [
+        "user",
+        "module",
+        "number",
+        "started_at",
+        "submitted_at",
+        "score",
+        "passed",
+        "mistakes_released_at",
+    ]
     list_filter = ["module", "passed"]
     list_select_related = ["user", "module"]
     search_fields = ["user__username", "user__first_name", "user__last_name"]
@@ -311,28 +327,24 @@ REPORT_COLUMNS = [
 ]
 
 
-def report_csv(report: Any) -> HttpResponse:
-    # One formula-escaping rule for every CSV BoneLearn writes; names come from uploaded sheets.
-    from quizzes.core.spreadsheets import csv_cell
+def report_csv(report: Any) -> HttpResponseBase:
+    rows = (
+        [
+            row.module_title,
+            row.group_label,
+            row.username,
+            row.name,
+            row.status_label,
+            row.due_at.isoformat() if row.due_at else "",
+            row.score,
+            row.completed_at.isoformat() if row.completed_at else "",
+            row.attempts,
+            row.best_score,
+        ]
+        for row in report.rows
+    )
+    return csv_response("training-completion.csv", REPORT_COLUMNS, rows)
 
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="training-completion.csv"'
-    writer = csv.writer(response)
-    writer.writerow(REPORT_COLUMNS)
-    for row in report.rows:
-        writer.writerow(
-            csv_cell(value)
-            for value in (
-                row.module_title,
-                row.group_label,
-                row.username,
-                row.name,
-                row.status_label,
-                row.due_at.isoformat() if row.due_at else "",
-                row.score,
-                row.completed_at.isoformat() if row.completed_at else "",
-                row.attempts,
-                row.best_score,
-            )
-        )
-    return response
+
+# Certificates, instructors of groups and reminders have their own module (kept under ~400 lines).
+from quizzes.training import admin_certificates  # noqa: E402, F401

@@ -36,3 +36,11 @@ class InvalidAnswer(TrainingRefused):
 
 class QuestionChanged(TrainingRefused):
     """The card was edited after the attempt drew it."""
+
+
+class LessonsUnread(TrainingRefused):
+    """The module wants its lessons read before the quiz, and some are not."""
+
+
+class CertificateRevoked(TrainingRefused):
+    """The certificate was already revoked."""

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from quizzes.core.roles import INSTRUCTORS_GROUP
 from quizzes.training.models import Assignment, Attempt, AttemptQuestion, Completion
+from quizzes.training.services.certificates import certificate_issue
 from tests.factories import UserFactory, make_choice_card, make_module, submit_attempt
 
 ROLES = ("anonymous", "student_b", "nurse", "instructor", "superuser", "student_a")
@@ -82,6 +83,15 @@ EXPECTED: dict[str, tuple[str, dict[str, object]]] = {
     "training:attempt_answer": ("POST", _only_a(400)),
     "training:attempt_submit": ("POST", _only_a(302)),
     "training:attempt_result": ("GET", _only_a(200)),
+    "training:attempt_save": ("POST", _only_a(302)),
+    "training:attempt_flag": ("POST", _only_a(400)),
+    "training:attempt_summary": ("GET", _only_a(200)),
+    "training:module_lesson": ("GET", _signed_in(404, nurse=200, student_a=200)),
+    "training:certificate_qr": ("GET", _only_a(200)),
+    "training:after_login": ("GET", _signed_in(302)),
+    # Certificates are checked by whoever holds one: no login.
+    "training:verify_lookup": ("GET", _everyone(200)),
+    "training:verify": ("GET", _everyone(200)),
     "insights:instructor_dashboard": ("GET", _staff(200)),
     "insights:instructor_export": ("GET", _staff(200)),
     "insights:instructor_recalculate": ("POST", _staff(302)),
@@ -143,9 +153,10 @@ def world(db):
     done = submit_attempt(
         user=student_a, module=module, answers=[(first, 1, right), (second, 1, right)], at=now
     )
-    Completion.objects.create(
+    completion = Completion.objects.create(
         module=module, user=student_a, attempt=done, completed_at=now, score=Decimal("100")
     )
+    certificate = certificate_issue(completion=completion, now=now)
     open_attempt = Attempt.objects.create(module=module, user=student_a, number=2, started_at=now)
     AttemptQuestion.objects.create(
         attempt=open_attempt,
@@ -164,6 +175,12 @@ def world(db):
         "training:attempt_answer": {"attempt_id": open_attempt.pk, "position": 1},
         "training:attempt_submit": {"attempt_id": open_attempt.pk},
         "training:attempt_result": {"attempt_id": done.pk},
+        "training:attempt_save": {"attempt_id": open_attempt.pk},
+        "training:attempt_flag": {"attempt_id": open_attempt.pk, "position": 1},
+        "training:attempt_summary": {"attempt_id": open_attempt.pk},
+        "training:module_lesson": {"slug": module.slug, "lesson_id": first.lesson_id},
+        "training:certificate_qr": {"slug": module.slug},
+        "training:verify": {"code": certificate.code},
         "insights:instructor_export": {"table": "topics"},
         "admin:content_card_change": {"object_id": first.pk},
     }

@@ -45,13 +45,15 @@ ENDPOINTS = {
     "review:time_zone_detect": ["time_zone"],
     "review:review_override": REVIEW_FIELDS,
     "training:attempt_start": ["choice", "typed"],
-    "training:attempt_answer": ["choice", "typed"],
+    "training:attempt_answer": ["q1-choice", "q1-typed", "check"],
+    "training:attempt_flag": ["flag"],
     "password_change": ["old_password", "new_password1", "new_password2"],
     "login": ["username", "password", "next"],
     "logout": ["next"],
 }
-# Submitting an attempt needs no data at all: any POST by its owner is a valid request.
-VALID_WHATEVER_THE_DATA = {"training:attempt_submit"}
+# Submitting an attempt needs no data at all, and a page of an attempt saves whatever answers it
+# carries: any POST by its owner is a valid request.
+VALID_WHATEVER_THE_DATA = {"training:attempt_submit", "training:attempt_save"}
 
 text = st.text(alphabet=st.characters(exclude_categories=("Cs",)), max_size=60)
 value = st.one_of(
@@ -100,6 +102,8 @@ def world(db):
         "training:attempt_start": {"slug": module.slug},
         "training:attempt_answer": {"attempt_id": attempt.pk, "position": 1},
         "training:attempt_submit": {"attempt_id": attempt.pk},
+        "training:attempt_save": {"attempt_id": attempt.pk},
+        "training:attempt_flag": {"attempt_id": attempt.pk, "position": 1},
     }
     return {"learner": learner, "card": card, "kwargs": kwargs}
 
@@ -121,7 +125,9 @@ def _snapshot(learner) -> tuple:
     )
     memory = tuple(MemoryState.objects.order_by("pk").values_list("pk", "version", "suspended"))
     answers = tuple(
-        AttemptQuestion.objects.order_by("pk").values_list("pk", "response", "answered_at")
+        AttemptQuestion.objects.order_by("pk").values_list(
+            "pk", "response", "answered_at", "flagged", "checked_at"
+        )
     )
     attempts = tuple(Attempt.objects.order_by("pk").values_list("pk", "submitted_at"))
     learner.refresh_from_db()

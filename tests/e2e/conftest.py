@@ -73,7 +73,38 @@ def plain_http_site() -> Iterator[None]:
         CSRF_COOKIE_SECURE=False,
         SECURE_HSTS_SECONDS=0,
     ):
+        _one_request_at_a_time_on_in_memory_sqlite()
         yield
+
+
+def _one_request_at_a_time_on_in_memory_sqlite() -> None:
+    """On SQLite's in-memory test database the live server's threads share the test's one
+    connection, so two requests at once (an answer saved as the learner leaves a field, racing the
+    submit) would use it concurrently and fail with "database table is locked". Production has a
+    database file whose writers queue (settings.py); here the server takes one request at a time.
+    PostgreSQL needs nothing: each thread has its own connection."""
+    import threading
+
+    from django.core.servers.basehttp import ThreadedWSGIServer
+    from django.db import connection
+    from django.test.testcases import LiveServerThread
+
+    # Decided before the test database exists (this runs before live_server): SQLite's test
+    # database is in memory unless settings name a file.
+    if connection.vendor != "sqlite" or connection.settings_dict["TEST"].get("NAME"):
+        return
+
+    class OneRequestAtATime(ThreadedWSGIServer):
+        lock = threading.Lock()
+
+        def set_app(self, application):
+            def serial(environ, start_response):
+                with self.lock:
+                    return application(environ, start_response)
+
+            super().set_app(serial)
+
+    LiveServerThread.server_class = OneRequestAtATime
 
 
 @pytest.fixture

@@ -61,7 +61,9 @@ def history(user, cards, *, seed: int) -> None:
             continue
         if step % 11 == 5:
             quiz_mistakes_record(
-                user=user, cards_by_token={f"quiz-{user.pk}-{step}": card}, now=now
+                user=user,
+                cards_by_token={f"quiz-{user.pk}-{step}": card},
+                clock=lambda at=now: at,
             )
             continue
         rating = rng.choice([1, 1, 2, 3, 3, 3, 4])

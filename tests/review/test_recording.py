@@ -144,10 +144,10 @@ def test_bad_rating_writes_nothing(state):
 
 def test_quiz_mistake_creates_the_state_when_missing(student):
     card = CardFactory()
-    quiz_mistakes_record(user=student, cards_by_token={"quiz-7": card}, now=NOW)
+    quiz_mistakes_record(user=student, cards_by_token={"quiz-7": card}, clock=lambda: NOW)
     state = MemoryState.objects.get(user=student, card=card)
     assert state.stage == MemoryStage.LEARNING and state.reps == 1
-    quiz_mistakes_record(user=student, cards_by_token={"quiz-7": card}, now=NOW)
+    quiz_mistakes_record(user=student, cards_by_token={"quiz-7": card}, clock=lambda: NOW)
     assert ReviewLog.objects.filter(source=ReviewSource.QUIZ).count() == 1
 
 

@@ -43,7 +43,9 @@ def test_login_with_right_password_reaches_topics(client, student):
         reverse("login"), {"username": student.username, "password": "correct-horse-battery"}
     )
     assert response.status_code == 302
-    assert response["Location"] == reverse("review:home")
+    # Log-in leads through training's landing rule: with no training to do, to the topics.
+    assert response["Location"] == reverse("training:after_login")
+    assert client.get(response["Location"])["Location"] == reverse("review:home")
 
 
 def test_home_lists_topics_in_article_order(student_client):
@@ -127,3 +129,20 @@ def test_healthz_is_public_and_cheap(client, django_assert_num_queries):
         response = client.get(reverse("core:healthz"))
     assert response.status_code == 200
     assert response.content == b"ok"
+
+
+def test_reading_a_topic_again_writes_nothing_and_costs_two_reads(student, db):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from quizzes.review.services.reading import topic_open
+
+    card = CardFactory()
+    LessonFactory(topic=card.topic)
+    assert topic_open(user=student, topic=card.topic, now=timezone.now()) == 1
+    with CaptureQueriesContext(connection) as again:
+        assert topic_open(user=student, topic=card.topic, now=timezone.now()) == 0
+    statements = [query["sql"].split()[0].upper() for query in again.captured_queries]
+    assert statements.count("SELECT") == 2
+    assert not {"INSERT", "UPDATE", "DELETE"} & set(statements)

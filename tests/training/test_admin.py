@@ -36,6 +36,9 @@ def module_data(pool, **changes):
         "shuffle_choices": True,
         "feedback_policy": "after_submit",
         "is_published": True,
+        "questions_per_page": 0,
+        "lessons_required": True,
+        "version": "1.0",
     }
     data.update(changes)
     return data

@@ -16,18 +16,19 @@ from quizzes.review.models import MemoryStage, MemoryState, ReviewLog, ReviewSou
 from quizzes.review.selectors.queue import review_screen
 from quizzes.review.selectors.settings import learner_settings
 from quizzes.review.services.checking import answer_reveal
+from quizzes.review.services.reading import lesson_read
 from quizzes.review.services.recording import review_record
 from quizzes.training.errors import (
     AlreadyAnswered,
     AttemptFinished,
     InvalidAnswer,
+    LessonsUnread,
     ModuleClosed,
     NoAttemptsLeft,
     NotAssigned,
     QuestionChanged,
     TimeUp,
 )
-from quizzes.training.forms import check_learners_against_accounts, parse_learner_csv
 from quizzes.training.models import Attempt, AttemptQuestion, Completion, FeedbackPolicy
 from quizzes.training.services.attempts import (
     CLOSED_MESSAGE,
@@ -36,7 +37,6 @@ from quizzes.training.services.attempts import (
     attempt_submit,
     attempts_expire,
 )
-from quizzes.training.services.learners import learners_create
 from tests.factories import UserFactory, assign_module, make_module, make_quiz_pool, shown
 
 NOW = timezone.now().replace(microsecond=0)
@@ -275,12 +275,16 @@ def test_immediate_feedback_makes_the_first_answer_final(module, student):
     module.save()
     attempt = attempt_start(user=student, module=module, now=NOW)
     question = next(q for q in questions_of(attempt) if q.card.kind == CardKind.MCQ)
-    answer_save(attempt=attempt, question=question, now=NOW, **wrong_answer(question))
+    # Saved as the learner goes, an answer may still change until "Check answer"...
+    answer_save(attempt=attempt, question=question, now=NOW, **right_answer(question))
+    answer_save(attempt=attempt, question=question, now=NOW, check=True, **wrong_answer(question))
+    # ...which makes it final, and puts the mistake in the daily review at once.
     with pytest.raises(AlreadyAnswered):
         answer_save(attempt=attempt, question=question, now=NOW, **right_answer(question))
     assert (
         AttemptQuestion.objects.get(pk=question.pk).response == wrong_answer(question)["choice_ids"]
     )
+    assert ReviewLog.objects.filter(token=f"quiz-{question.pk}", source=ReviewSource.QUIZ).exists()
 
 
 # --- Time limit ------------------------------------------------------------------------------
@@ -603,9 +607,10 @@ def test_submit_query_count_does_not_grow_with_wrong_questions(
     module = make_module(cards=make_quiz_pool() + make_quiz_pool(), questions_per_attempt=wrong)
     assign_module(module, user=student)
     attempt = attempt_start(user=student, module=module, now=NOW)
-    # savepoint, claim, attempt, questions, choices, fractions, score, settings, logged tokens,
-    # new states, locked states, logs, states, release: 14 however many are wrong.
-    with django_assert_max_num_queries(14):
+    # savepoint, claim, attempt, questions, choices, fractions, score, claim of the mistakes,
+    # settings, logged tokens, new states, locked states, logs, states, release: 15 however
+    # many are wrong.
+    with django_assert_max_num_queries(15):
         attempt_submit(attempt=attempt, now=NOW)
     assert ReviewLog.objects.filter(user=student).count() == wrong
 
@@ -627,7 +632,7 @@ def test_quiz_mistakes_move_memory_exactly_as_a_single_review_would(module, stud
     MemoryState.objects.create(user=student, card=question.card, **before)
     MemoryState.objects.create(user=other_student, card=question.card, **before)
     answer_save(attempt=attempt, question=question, now=NOW, **wrong_answer(question))
-    attempt_submit(attempt=attempt, now=NOW)
+    attempt_submit(attempt=attempt, now=NOW, clock=lambda: NOW)
     theirs = MemoryState.objects.get(user=other_student, card=question.card)
     on_screen = shown(theirs, now=NOW)
     answer_reveal(  # "Show answer": a wrong answer, graded Again
@@ -649,95 +654,6 @@ def test_quiz_mistakes_move_memory_exactly_as_a_single_review_would(module, stud
     compared = ["stage", "step", "due", "reps", "lapses", "is_leech", "suspended", "version"]
     assert [getattr(mine, f) for f in compared] == [getattr(theirs, f) for f in compared]
     assert mine.is_leech and mine.lapses == 8
-
-
-# --- Learner upload --------------------------------------------------------------------------
-
-
-def test_learner_sheet_reports_every_row_problem(db):
-    UserFactory(username="taken")
-    sheet = check_learners_against_accounts(
-        parse_learner_csv(
-            "username,name,email,group\n"
-            "nia,Nia Okafor,nia@example.org,Ward 5 nurses\n"
-            ",No Name,x@example.org,Ward 5 nurses\n"
-            "nia,Nia Again,nia2@example.org,Ward 5 nurses\n"
-            "bob,Bob,not-an-email,Ward 5 nurses\n"
-            "taken,Someone,s@example.org,Ward 5 nurses\n"
-            "ines,Ines,i@example.org,Instructors\n"
-            "sam,Sam,,\n"
-            "bad name!,Bad,b@example.org,Ward 5 nurses\n"
-        )
-    )
-    errors = {row.line: row.errors for row in sheet.rows}
-    assert errors[2] == []
-    assert errors[3] == ["Username is empty."]
-    assert "appears twice" in errors[4][0]
-    assert "not an email" in errors[5][0]
-    assert "already exists with a different email" in errors[6][0]
-    assert "grants staff permissions" in errors[7][0]
-    assert errors[8] == ["Group is empty."]
-    assert "Username may only hold" in errors[9][0]
-    assert sheet.has_errors
-
-
-@pytest.mark.parametrize(
-    ("text", "problem"),
-    [
-        ("username,name,email,group,role\nnia,Nia,n@example.org,W,x\n", "Unknown column(s): role"),
-        ("username,name,group\nnia,Nia,W\n", "Missing column(s): email"),
-        ("", "empty"),
-        ("username,name,email,group\n", "no learners"),
-    ],
-)
-def test_learner_sheet_problems_with_the_whole_file(text, problem):
-    sheet = parse_learner_csv(text)
-    assert sheet.has_errors
-    assert problem in " ".join(sheet.problems)
-
-
-def test_learners_create_makes_accounts_and_groups(db):
-    Group.objects.create(name="Ward 5 nurses")
-    sheet = parse_learner_csv(
-        "Username,Name,Email,Group\n"
-        "nia,Nia van Okafor,nia@example.org,Ward 5 nurses\n"
-        "tom,Tom,,Ward 6 nurses\n"
-    )
-    assert not sheet.has_errors
-    created = learners_create(rows=sheet.rows)
-    assert created.users == 2
-    assert created.groups_created == ["Ward 6 nurses"]
-    from django.contrib.auth import get_user_model
-
-    nia = get_user_model().objects.get(username="nia")
-    assert (nia.first_name, nia.last_name, nia.email) == ("Nia", "van Okafor", "nia@example.org")
-    assert not nia.has_usable_password()
-    assert not nia.is_staff
-    assert list(nia.groups.values_list("name", flat=True)) == ["Ward 5 nurses"]
-    assert get_user_model().objects.get(username="tom").groups.get().name == "Ward 6 nurses"
-
-
-def test_learners_create_adds_existing_accounts_to_the_group(db):
-    from django.contrib.auth import get_user_model
-
-    nia = UserFactory(username="nia", first_name="Nia", last_name="Okafor", email="nia@example.org")
-    nia.groups.add(Group.objects.create(name="Ward 5 nurses"))
-    sheet = check_learners_against_accounts(
-        parse_learner_csv(
-            "username,name,email,group\nnia,Nia O.,,Ward 5 nurses\nnia2,Nia Two,,Ward 5 nurses\n"
-        )
-    )
-    assert not sheet.has_errors
-    assert sheet.rows[0].existing and not sheet.rows[1].existing
-    assert "Already in this group" in " ".join(sheet.rows[0].notes)
-    assert "keeps its name “Nia Okafor”" in " ".join(sheet.rows[0].notes)
-    created = learners_create(rows=sheet.rows)
-    assert (created.users, created.added) == (1, 1)
-    assert [user.username for user in created.new_accounts] == ["nia2"]
-    nia.refresh_from_db()
-    assert (nia.first_name, nia.last_name, nia.email) == ("Nia", "Okafor", "nia@example.org")
-    assert nia.groups.count() == 1
-    assert get_user_model().objects.get(username="nia2").groups.get().name == "Ward 5 nurses"
 
 
 # --- Demo command ----------------------------------------------------------------------------
@@ -780,7 +696,41 @@ def test_demo_training_builds_the_ward_module_from_the_seed(db):
     assignment = Assignment.objects.get()
     assert assignment.group.name == "Ward 5 nurses"
     assert timedelta(days=13) < assignment.due_at - timezone.now() <= timedelta(days=14)
+    assert module.lessons_required and module.cpd_hours and module.questions_per_page == 5
     nurse = UserFactory(username="nurse")
     nurse.groups.add(assignment.group)
+    with pytest.raises(LessonsUnread):
+        attempt_start(user=nurse, module=module, now=NOW)
+    for lesson in module.lessons.all():
+        lesson_read(user=nurse, lesson=lesson, now=NOW)
     attempt = attempt_start(user=nurse, module=module, now=NOW)
     assert attempt.questions.count() == 10
+
+
+def test_demo_training_never_undoes_an_instructors_changes(db):
+    from io import StringIO
+    from pathlib import Path
+
+    from django.conf import settings
+    from django.core.management import call_command
+
+    from quizzes.content.services.importing import import_article_file
+    from quizzes.training.models import Assignment, ModuleLesson, TrainingModule
+
+    import_article_file(Path(settings.BASE_DIR) / "content" / "bone-metastases.txt")
+    call_command("setup_demo_training", stdout=StringIO())
+    module = TrainingModule.objects.get()
+    removed_card = module.question_pool.first()
+    module.question_pool.remove(removed_card)
+    ModuleLesson.objects.filter(module=module).order_by("position").first().delete()
+    Assignment.objects.filter(module=module).delete()
+    TrainingModule.objects.filter(pk=module.pk).update(pass_mark=90, is_published=False)
+    pool, lessons = module.question_pool.count(), module.lessons.count()
+    out = StringIO()
+    call_command("setup_demo_training", stdout=out)
+    module.refresh_from_db()
+    assert "left as it is" in out.getvalue()
+    assert (module.pass_mark, module.is_published) == (90, False)
+    assert module.question_pool.count() == pool and removed_card not in module.question_pool.all()
+    assert module.lessons.count() == lessons
+    assert not Assignment.objects.filter(module=module).exists()

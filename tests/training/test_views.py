@@ -51,11 +51,14 @@ def attempt(module, student):
 
 
 def answer_data(question: AttemptQuestion, *, right: bool = True) -> dict:
+    """The fields of one question as the attempt page posts them (named by its position)."""
     card = question.card
+    prefix = f"q{question.position}"
     if card.kind == CardKind.CLOZE:
-        return {"typed": "night" if right else "morning"}
+        return {f"{prefix}-typed": "night" if right else "morning"}
     choices = [c for c in card.choices.all() if c.is_correct == right]
-    return {"choice": [c.pk for c in choices[:1]] if not right else [c.pk for c in choices]}
+    picked = [c.pk for c in choices[:1]] if not right else [c.pk for c in choices]
+    return {f"{prefix}-choice": picked}
 
 
 def answer_url(attempt, position):
@@ -147,8 +150,9 @@ def test_my_training_query_count_is_constant(
         module = make_module(cards=pool, slug=f"m-{index}", questions_per_attempt=2)
         assign_module(module, user=student)
         attempt_start(user=student, module=module, now=timezone.now())
-    # session, user, expired attempts, the one training query, the nav's two permission lookups
-    with django_assert_max_num_queries(6):
+    # session, user, expired attempts, the one training query, the nav's two permission lookups;
+    # the navigation's settings and "Study now (N due)"
+    with django_assert_max_num_queries(8):
         assert student_client.get(reverse("training:training")).status_code == 200
 
 
@@ -192,8 +196,11 @@ def test_module_page_marks_lessons_read_after_reading(student_client, module, le
     html = student_client.get(module.get_absolute_url()).content.decode()
     assert html.count("Unread") == 2
     assert "Start attempt" in html
-    assert lessons[0].get_absolute_url() in html
-    student_client.get(lessons[0].topic.get_absolute_url())  # reading the topic page
+    lesson_url = reverse("training:module_lesson", args=[module.slug, lessons[0].pk])
+    assert lesson_url in html
+    student_client.get(lesson_url)  # reading a lesson within the module records it alone
+    assert LessonRead.objects.filter(user=student).count() == 1
+    student_client.get(lessons[0].topic.get_absolute_url())  # the topic page records both
     assert LessonRead.objects.filter(user=student).count() == 2
     html = student_client.get(module.get_absolute_url()).content.decode()
     assert "Unread" not in html and html.count(">Read<") == 2
@@ -267,16 +274,19 @@ def test_start_beyond_attempts_allowed_is_403_with_message(student_client, modul
 # --- Answering -------------------------------------------------------------------------------
 
 
-def test_attempt_page_shows_every_question_with_forms(student_client, attempt):
+def test_attempt_page_shows_every_question_in_one_plain_form(student_client, attempt):
     response = student_client.get(reverse("training:attempt", args=[attempt.pk]))
     assert response.status_code == 200
     html = response.content.decode()
+    page_url = reverse("training:attempt_save", args=[attempt.pk])
+    assert html.count("<form") == 2  # the attempt's page, and log out
+    assert f'action="{page_url}"' in html
     for position in range(1, 5):
         assert f'id="q-{position}"' in html
-        assert f'action="{answer_url(attempt, position)}"' in html
         assert f'hx-post="{answer_url(attempt, position)}"' in html
+        assert f'id="nav-q-{position}"' in html
     assert "Time left" in html
-    assert "Submit attempt" in html
+    assert "Finish attempt…" in html
 
 
 @pytest.mark.parametrize("questions", [2, 8])
@@ -298,11 +308,11 @@ def test_htmx_answer_saves_and_returns_only_the_question(student_client, attempt
     )
     assert response.status_code == 200
     html = response.content.decode()
-    assert "<html" not in html
-    assert html.strip().startswith(
-        f'<article class="flashcard quiz-question" id="q-{question.position}"'
-    )
-    assert "Answered" in html
+    assert "<html" not in html and "<article" not in html
+    # The question's status, and its panel entry swapped out of band.
+    assert html.strip().startswith('<span class="badge badge-good">Saved</span>')
+    assert f'id="nav-q-{question.position}"' in html and 'hx-swap-oob="true"' in html
+    assert "is-answered" in html
     assert AttemptQuestion.objects.get(pk=question.pk).response is not None
 
 
@@ -321,7 +331,9 @@ def test_tampered_choice_id_is_400_and_nothing_written(student_client, attempt, 
     question = next(q for q in questions_of(attempt) if q.card.has_choices)
     headers = HTMX if htmx else {}
     response = student_client.post(
-        answer_url(attempt, question.position), {"choice": ["999999"]}, **headers
+        answer_url(attempt, question.position),
+        {f"q{question.position}-choice": ["999999"]},
+        **headers,
     )
     assert response.status_code == 400
     assert b"That choice is not part of this question" in response.content
@@ -331,7 +343,9 @@ def test_tampered_choice_id_is_400_and_nothing_written(student_client, attempt, 
 def test_non_numeric_choice_is_400(student_client, attempt):
     question = next(q for q in questions_of(attempt) if q.card.has_choices)
     response = student_client.post(
-        answer_url(attempt, question.position), {"choice": ["<script>"]}, **HTMX
+        answer_url(attempt, question.position),
+        {f"q{question.position}-choice": ["<script>"]},
+        **HTMX,
     )
     assert response.status_code == 400
     assert AttemptQuestion.objects.get(pk=question.pk).response is None
@@ -339,13 +353,15 @@ def test_non_numeric_choice_is_400(student_client, attempt):
 
 def test_empty_answer_is_400(student_client, attempt):
     question = next(q for q in questions_of(attempt) if q.card.kind == CardKind.CLOZE)
-    response = student_client.post(answer_url(attempt, question.position), {"typed": " "}, **HTMX)
+    response = student_client.post(
+        answer_url(attempt, question.position), {f"q{question.position}-typed": " "}, **HTMX
+    )
     assert response.status_code == 400
     assert b"Type an answer" in response.content
 
 
 def test_question_not_in_the_attempt_is_404(student_client, attempt):
-    response = student_client.post(answer_url(attempt, 99), {"typed": "night"}, **HTMX)
+    response = student_client.post(answer_url(attempt, 99), {"q99-typed": "night"}, **HTMX)
     assert response.status_code == 404
     assert not AttemptQuestion.objects.filter(response__isnull=False).exists()
 
@@ -412,7 +428,8 @@ def test_attempt_page_counts_down_to_the_module_closing(student_client, attempt)
     module.available_until = timezone.now() + timedelta(minutes=7)
     module.save()
     html = student_client.get(reverse("training:attempt", args=[attempt.pk])).content.decode()
-    assert re.search(r"Time left: about [67] minutes", html)
+    assert re.search(r"data-timer-value>about [67] minutes", html)
+    assert 'data-deadline="' in html and 'data-server-now="' in html
 
 
 def test_opening_an_expired_attempt_grades_it(student_client, attempt):
@@ -430,13 +447,14 @@ def test_single_answers_save_on_change_unless_feedback_follows_each_question(
 ):
     url = reverse("training:attempt", args=[attempt.pk])
     html = student_client.get(url).content.decode()
-    assert html.count('hx-trigger="change, submit"') == 4
+    assert html.count('hx-trigger="change"') == 4
+    assert "Check answer" not in html
     attempt.module.feedback_policy = FeedbackPolicy.IMMEDIATE
     attempt.module.save()
     html = student_client.get(url).content.decode()
-    # A misclick or an arrow key must not lock a final answer: only the button saves.
-    assert "change" not in re.findall(r'hx-trigger="([^"]*)"', html)[0]
-    assert html.count('hx-trigger="submit"') == 4
+    # Answers are still saved as they change, but only the button makes one final (a misclick
+    # or an arrow key must not lock it).
+    assert html.count('hx-trigger="change"') == 4
     assert html.count("Check answer</button>") == 4
 
 
@@ -445,13 +463,16 @@ def test_immediate_feedback_shows_the_verdict_and_locks_the_question(student_cli
     attempt.module.save()
     question = next(q for q in questions_of(attempt) if q.card.kind == CardKind.MCQ)
     url = answer_url(attempt, question.position)
-    response = student_client.post(url, answer_data(question, right=False), **HTMX)
+    saved = student_client.post(url, answer_data(question, right=False), **HTMX)
+    assert saved.status_code == 200 and "Right answer" not in saved.content.decode()
+    checked = {**answer_data(question, right=False), "check": str(question.position)}
+    response = student_client.post(url, checked, **HTMX)
     assert response.status_code == 200
     html = response.content.decode()
     assert "Not right" in html and "Right answer" in html
     assert "Because the article says so." in html  # the explanation
     assert "<form" not in html
-    response = student_client.post(url, answer_data(question), **HTMX)
+    response = student_client.post(url, {**answer_data(question), "check": "1"}, **HTMX)
     assert response.status_code == 409
 
 
@@ -509,7 +530,8 @@ def test_result_query_count_is_constant(
     assign_module(module, user=student)
     attempt = attempt_start(user=student, module=module, now=timezone.now())
     attempt_submit(attempt=attempt, now=timezone.now())
-    with django_assert_max_num_queries(8):
+    # + 2 for every page's navigation: the learner's settings and "Study now (N due)".
+    with django_assert_max_num_queries(10):
         response = student_client.get(reverse("training:attempt_result", args=[attempt.pk]))
     assert response.status_code == 200
 
@@ -527,7 +549,7 @@ def test_question_changed_after_the_attempt_started_is_marked_never_500(student_
     )
     assert refused.status_code == 409
     assert b"changed by your instructor" in refused.content
-    assert refused.content.decode().strip().startswith("<article")
+    assert refused.content.decode().strip().startswith("<article")  # locked: the whole question
 
     response = student_client.post(reverse("training:attempt_submit", args=[attempt.pk]))
     assert response.status_code == 302
@@ -563,7 +585,8 @@ def test_nurse_journey_from_lessons_to_certificate_review_and_report(module, les
     html = browser.get(module.get_absolute_url()).content.decode()
     for lesson in lessons:
         assert lesson.title in html
-    browser.get(lessons[0].topic.get_absolute_url())
+    for lesson in lessons:
+        browser.get(reverse("training:module_lesson", args=[module.slug, lesson.pk]))
     assert "Unread" not in browser.get(module.get_absolute_url()).content.decode()
 
     start = browser.post(reverse("training:attempt_start", args=[module.slug]))
@@ -580,6 +603,7 @@ def test_nurse_journey_from_lessons_to_certificate_review_and_report(module, les
     assert resumed["Location"] == start["Location"]
     page = browser.get(resumed["Location"]).content.decode()
     assert page.count('badge-good">Answered') == 2
+    assert page.count("panel-q is-answered") == 2
     assert [(q.card_id, q.choice_order) for q in questions_of(attempt)] == drawn
     wrong_card = None
     for question in questions[2:]:

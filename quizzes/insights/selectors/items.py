@@ -113,11 +113,10 @@ class CardRow:
         return self.upper_mean - self.lower_mean
 
 
-def _card_rows(cards: list[Card], *, group: Group | None) -> list[CardRow]:
-    """Figures for the given cards (4 queries whatever their number)."""
-    ids = [card.pk for card in cards]
+def _review_figures(ids: list[int], *, group: Group | None) -> dict[int, dict]:
+    """Per card: the cohort's standing reviews, those in the review stage and the lapses."""
     in_review = Q(stage_before=MemoryStage.REVIEW)
-    review_figures = {
+    return {
         row.pop("card_id"): row
         for row in ReviewLog.objects.standing()
         .filter(in_cohort_q("user__", group), card_id__in=ids)
@@ -129,8 +128,12 @@ def _card_rows(cards: list[Card], *, group: Group | None) -> list[CardRow]:
             overrides=Count("id", filter=Q(overridden=True)),
         )
     }
+
+
+def _memory_figures(ids: list[int], *, group: Group | None) -> dict[int, dict]:
+    """Per card: learners who started it, their mean difficulty, and its leeches."""
     introduced = introduced_q()
-    memory_figures = {
+    return {
         row.pop("card_id"): row
         for row in MemoryState.objects.filter(in_cohort_q("user__", group), card_id__in=ids)
         .values("card_id")
@@ -140,22 +143,24 @@ def _card_rows(cards: list[Card], *, group: Group | None) -> list[CardRow]:
             leeches=Count("id", filter=Q(is_leech=True)),
         )
     }
+
+
+def _quiz_figures(
+    cards: list[Card], answered: QuerySet[AttemptQuestion], *, group: Group | None
+) -> tuple[dict[int, dict], dict[int, list[Choice]]]:
+    """Per card: first-attempt answers, facility and the upper/lower groups' means; and its
+    choices with how often each was chosen."""
     ranked = ranked_attempts(group=group).filter(module_attempts__gte=2)
     credit = Coalesce(F("fraction"), Value(0), output_field=FloatField())
-    answered = AttemptQuestion.objects.filter(
-        attempt__in=first_attempts(group=group).values("id"), card_id__in=ids
-    )
-    quiz_figures = {
+    upper = Q(attempt_id__in=ranked.filter(percent_rank__gte=UPPER).values("id"))
+    lower = Q(attempt_id__in=ranked.filter(percent_rank__lte=LOWER).values("id"))
+    figures = {
         row.pop("card_id"): row
         for row in answered.values("card_id").annotate(
             answers=Count("id"),
             facility=Avg(credit),
-            upper_mean=Avg(
-                credit, filter=Q(attempt_id__in=ranked.filter(percent_rank__gte=UPPER).values("id"))
-            ),
-            lower_mean=Avg(
-                credit, filter=Q(attempt_id__in=ranked.filter(percent_rank__lte=LOWER).values("id"))
-            ),
+            upper_mean=Avg(credit, filter=upper),
+            lower_mean=Avg(credit, filter=lower),
         )
     }
     chosen = (
@@ -171,13 +176,25 @@ def _card_rows(cards: list[Card], *, group: Group | None) -> list[CardRow]:
         chosen=Coalesce(Subquery(chosen), Value(0))
     ):
         choices.setdefault(choice.card_id, []).append(choice)
+    return figures, choices
+
+
+def _card_rows(cards: list[Card], *, group: Group | None) -> list[CardRow]:
+    """Figures for the given cards (4 queries whatever their number)."""
+    ids = [card.pk for card in cards]
+    reviews = _review_figures(ids, group=group)
+    memories = _memory_figures(ids, group=group)
+    answered = AttemptQuestion.objects.filter(
+        attempt__in=first_attempts(group=group).values("id"), card_id__in=ids
+    )
+    quiz, choices = _quiz_figures(cards, answered, group=group)
     rows = []
     for card in cards:
         row = CardRow(
             card=card,
-            **review_figures.get(card.pk, {}),
-            **memory_figures.get(card.pk, {}),
-            **quiz_figures.get(card.pk, {}),
+            **reviews.get(card.pk, {}),
+            **memories.get(card.pk, {}),
+            **quiz.get(card.pk, {}),
         )
         row.choices = [
             ChoiceShare(choice, choice.chosen, statistics.ratio(choice.chosen, row.answers))

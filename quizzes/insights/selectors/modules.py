@@ -76,6 +76,43 @@ class ModuleRow:
     alpha: float | None = None
 
 
+def _slot_variances(firsts: QuerySet[Attempt]) -> dict[int, list[float]]:
+    """Per module: the variance of credit in each question slot over first attempts (1 query)."""
+    credit = Coalesce(F("fraction"), Value(0), output_field=FloatField())
+    slots: dict[int, list[float]] = {}
+    for row in (
+        AttemptQuestion.objects.filter(attempt__in=firsts.values("id"))
+        .values("attempt__module_id", "position")
+        .annotate(mean=Avg(credit), mean_of_squares=Avg(credit * credit))
+        .order_by()
+    ):
+        slots.setdefault(row["attempt__module_id"], []).append(
+            statistics.variance_from_moments(
+                mean=row["mean"], mean_of_squares=row["mean_of_squares"]
+            )
+        )
+    return slots
+
+
+def _total_moments(firsts: QuerySet[Attempt]) -> dict[int, dict]:
+    """Per module: count, mean and mean square of first attempts' total credit (1 query)."""
+    credit = Coalesce(F("fraction"), Value(0), output_field=FloatField())
+    total = Subquery(
+        AttemptQuestion.objects.filter(attempt=OuterRef("pk"))
+        .values("attempt")
+        .annotate(total=Sum(credit))
+        .values("total"),
+        output_field=FloatField(),
+    )
+    return {
+        row["module_id"]: row
+        for row in firsts.annotate(total=Coalesce(total, Value(0.0)))
+        .values("module_id")
+        .annotate(n=Count("id"), mean=Avg("total"), mean_of_squares=Avg(F("total") * F("total")))
+        .order_by()
+    }
+
+
 def module_table(*, group: Group | None = None) -> list[ModuleRow]:
     """Every module with the cohort's submitted attempts: count, mean and SD of score, pass rate,
     and Cronbach's alpha (KR-20) over first attempts (3 queries)."""
@@ -95,33 +132,7 @@ def module_table(*, group: Group | None = None) -> list[ModuleRow]:
         ),
     )
     firsts = first_attempts(group=group)
-    credit = Coalesce(F("fraction"), Value(0), output_field=FloatField())
-    slots: dict[int, list[float]] = {}
-    for row in (
-        AttemptQuestion.objects.filter(attempt__in=firsts.values("id"))
-        .values("attempt__module_id", "position")
-        .annotate(mean=Avg(credit), mean_of_squares=Avg(credit * credit))
-        .order_by()
-    ):
-        slots.setdefault(row["attempt__module_id"], []).append(
-            statistics.variance_from_moments(
-                mean=row["mean"], mean_of_squares=row["mean_of_squares"]
-            )
-        )
-    total = Subquery(
-        AttemptQuestion.objects.filter(attempt=OuterRef("pk"))
-        .values("attempt")
-        .annotate(total=Sum(credit))
-        .values("total"),
-        output_field=FloatField(),
-    )
-    totals = {
-        row["module_id"]: row
-        for row in firsts.annotate(total=Coalesce(total, Value(0.0)))
-        .values("module_id")
-        .annotate(n=Count("id"), mean=Avg("total"), mean_of_squares=Avg(F("total") * F("total")))
-        .order_by()
-    }
+    slots, totals = _slot_variances(firsts), _total_moments(firsts)
     rows = []
     for module in modules:
         figures = totals.get(module.pk)

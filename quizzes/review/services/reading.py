@@ -14,7 +14,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 
-from quizzes.content.models import Card, CardStatus, Topic
+from quizzes.content.models import Card, CardStatus, Lesson, Topic
 from quizzes.review.models import LessonRead, MemoryState
 
 
@@ -82,3 +82,16 @@ def cards_unlock_for_readers(*, cards: Iterable[Card], now: datetime, **_signal:
     ]
     MemoryState.objects.bulk_create(missing, ignore_conflicts=True, batch_size=1000)
     return len(missing)
+
+
+def lesson_read(*, user: Any, lesson: Lesson, now: datetime) -> bool:
+    """Record that the learner read this one lesson (a training module's lesson page). Returns
+    whether it is newly read; idempotent.
+
+    Unlike topic_open it unlocks no cards: a module's lessons lead to its quiz, whose questions
+    are cards too, and putting them in the daily review would show their answers before the quiz.
+    """
+    _, created = LessonRead.objects.get_or_create(
+        user=user, lesson=lesson, defaults={"read_at": now}
+    )
+    return created

@@ -15,6 +15,7 @@ once cannot record ten new cards under a limit of 3); the token must be of today
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -22,6 +23,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.template.defaultfilters import pluralize
+from django.utils import timezone
 
 from quizzes.content import answers
 from quizzes.content.models import Card
@@ -245,28 +247,35 @@ def _record(
     return ReviewOutcome(state=state, log=log, interval=interval, became_leech=became_leech)
 
 
-def quiz_mistakes_record(*, user: Any, cards_by_token: dict[str, Card], now: datetime) -> None:
+def quiz_mistakes_record(
+    *, user: Any, cards_by_token: dict[str, Card], clock: Callable[[], datetime] = timezone.now
+) -> datetime | None:
     """Log each card as a quiz review rated Again and move its memory on, exactly as an answer
     does, in a fixed number of queries (tokens already logged are skipped, so a repeated submit
-    records nothing twice). Runs inside the caller's transaction."""
+    records nothing twice). Runs inside the caller's transaction; returns the time recorded.
+
+    The time is read from `clock` only once the memory rows are locked: a daily answer to the same
+    card committed while this waited for the lock is then earlier in the log too, so replaying the
+    log (rebuild_memory) applies the answers in the order they really changed the state.
+    """
     if not cards_by_token:
-        return
+        return None
     learner_settings = settings_of(user)
     logged = set(ReviewLog.objects.filter(token__in=cards_by_token).values_list("token", flat=True))
     todo = {token: card for token, card in cards_by_token.items() if token not in logged}
     if not todo:
-        return
+        return None
+    card_ids = [card.pk for card in todo.values()]
     # A quiz mistake on a card the learner never unlocked starts its memory here.
     MemoryState.objects.bulk_create(
-        [MemoryState(user=user, card=card, unlocked_at=now) for card in todo.values()],
+        [MemoryState(user=user, card=card, unlocked_at=clock()) for card in todo.values()],
         ignore_conflicts=True,
     )
     states = {
         state.card_id: state
-        for state in MemoryState.objects.select_for_update().filter(
-            user=user, card__in=[card.pk for card in todo.values()]
-        )
+        for state in MemoryState.objects.select_for_update().filter(user=user, card__in=card_ids)
     }
+    now = clock()
     logs = [
         advance(
             states[card.pk],
@@ -281,3 +290,4 @@ def quiz_mistakes_record(*, user: Any, cards_by_token: dict[str, Card], now: dat
     ]
     ReviewLog.objects.bulk_create(logs)
     MemoryState.objects.bulk_update(list(states.values()), list(ANSWER_FIELDS))
+    return now

@@ -213,6 +213,26 @@ def module_lessons(*, user: Any, module: TrainingModule) -> QuerySet[ModuleLesso
     )
 
 
+def lessons_unread(*, user: Any, module: TrainingModule) -> list[str]:
+    """Titles of the module's lessons the learner has not read yet, in module order (one query)."""
+    return list(
+        ModuleLesson.objects.filter(module=module)
+        .exclude(Exists(LessonRead.objects.filter(user=user, lesson=OuterRef("lesson"))))
+        .order_by("position", "id")
+        .values_list("lesson__title", flat=True)
+    )
+
+
+def has_open_assignments(*, user: Any) -> bool:
+    """Whether the learner has a published assigned module not passed yet (one query)."""
+    return (
+        assignments_for(user)
+        .filter(module__is_published=True)
+        .exclude(module__completions__user=user)
+        .exists()
+    )
+
+
 def learner_attempts(*, user: Any, module: TrainingModule) -> QuerySet[Attempt]:
     return Attempt.objects.filter(user=user, module=module).order_by("number")
 
@@ -225,11 +245,16 @@ def completion_of(*, user: Any, module: TrainingModule) -> Completion | None:
     )
 
 
-def attempt_questions(*, attempt: Attempt) -> list[AttemptQuestion]:
-    """The attempt's questions in order with their cards and choices (two queries)."""
+def attempt_questions(
+    *, attempt: Attempt, positions: list[int] | None = None
+) -> list[AttemptQuestion]:
+    """The attempt's questions (those at `positions`, if given) in order with their cards and
+    choices (two queries)."""
+    questions = AttemptQuestion.objects.filter(attempt=attempt)
+    if positions is not None:
+        questions = questions.filter(position__in=positions)
     return list(
-        AttemptQuestion.objects.filter(attempt=attempt)
-        .select_related("card__topic", "card__lesson__topic")
+        questions.select_related("card__topic", "card__lesson__topic")
         .prefetch_related("card__choices")
         .order_by("position")
     )
@@ -277,7 +302,7 @@ def question_item(
 def open_question_item(question: AttemptQuestion, *, module: TrainingModule) -> dict[str, Any]:
     """A question of an open attempt: with immediate feedback an answered question shows its
     verdict and is locked; a question whose card changed can no longer be answered."""
-    show = module.feedback_policy == FeedbackPolicy.IMMEDIATE and question.answered_at is not None
+    show = module.feedback_policy == FeedbackPolicy.IMMEDIATE and question.checked_at is not None
     item = question_item(question, module=module, feedback=show)
     item["locked"] = show or item["changed"]
     return item

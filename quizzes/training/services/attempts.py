@@ -1,4 +1,4 @@
-"""Writes of training: start an attempt, save an answer, submit (grade once), record completions.
+"""Writes of training: start an attempt, save answers, flag questions, submit (grade once).
 
 Time limit: an attempt's answers are accepted until it closes: Attempt.deadline (fixed when it
 starts: the time limit, capped at the module's closing) or the module's `available_until`,
@@ -7,34 +7,36 @@ at or after that moment is refused (TimeUp) and the attempt is submitted with wh
 before it, stamped submitted at that moment. Submitting claims the attempt with a conditional
 UPDATE (submitted_at IS NULL), so a double submit grades it once.
 
-Mistakes become practice: on submit, every question not fully right (wrong, partly right or left
-blank) is logged as a quiz review rated Again for that card, which puts it in the learner's
-learning queue (due minutes later, so certainly in tomorrow's review). Doing it on submit rather
-than on each answer means changing an answer never leaves a stale review behind. A question whose
-card changed after it was drawn earns 0 but is not the learner's mistake, so it is not logged.
+No answer is lost: a page of the attempt posts every answer on it (to move between pages, to the
+summary, or to submit), and they are saved in the same transaction as the move or the submit. An
+answer saved one question at a time (htmx, as the learner goes) that arrives after the submit is
+accepted when it is what was submitted, and refused with a clear message otherwise.
+
+Mistakes become practice once the learner may see the feedback (services.mistakes).
 """
 
 from __future__ import annotations
 
 import random
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 from django.template.defaultfilters import pluralize
+from django.utils import timezone
 
-from quizzes.content.models import CardKind, Choice
-from quizzes.review.services.recording import quiz_mistakes_record
+from quizzes.content.models import Choice
 from quizzes.training import grading
 from quizzes.training.errors import (
     AlreadyAnswered,
     AttemptFinished,
     InvalidAnswer,
+    LessonsUnread,
     ModuleClosed,
     NoAttemptsLeft,
     NotAssigned,
-    QuestionChanged,
     TimeUp,
 )
 from quizzes.training.models import (
@@ -44,10 +46,23 @@ from quizzes.training.models import (
     FeedbackPolicy,
     TrainingModule,
 )
-from quizzes.training.selectors.learner import assignments_for, module_closed_reason, pool_cards
+from quizzes.training.selectors.learner import (
+    assignments_for,
+    lessons_unread,
+    module_closed_reason,
+    pool_cards,
+)
+from quizzes.training.services.answers import (
+    GivenAnswer,
+    clean_response,
+    store_given,
+)
+from quizzes.training.services.certificates import certificate_issue
+from quizzes.training.services.mistakes import mistakes_record_now, mistakes_release_attempt
 
-MAX_TYPED_LENGTH = 500
-
+# How late the timer's submit at zero may arrive and still carry its answers (network and a busy
+# phone; as Moodle's grace period for automatic submission, only much shorter).
+AUTO_SUBMIT_GRACE = timedelta(seconds=5)
 
 TIME_UP_MESSAGE = (
     "Time is up: your attempt was submitted with the answers saved before the deadline."
@@ -56,9 +71,9 @@ CLOSED_MESSAGE = (
     "The module has closed: your attempt was submitted with the answers saved before it closed."
 )
 FINISHED_MESSAGE = "This attempt was already submitted; its answers can no longer change."
-CHANGED_MESSAGE = (
-    "This question was changed by your instructor after the attempt started, so it can no "
-    "longer be answered. It earns no credit."
+LATE_MESSAGE = (
+    "Not saved: this attempt was already submitted, so this change to question {position} does "
+    "not count. Your result shows the answer that was submitted."
 )
 
 
@@ -110,13 +125,20 @@ def _draw(module: TrainingModule, *, rng: random.Random) -> list[tuple[int, str,
     return [(card_id, kinds[card_id], choices[card_id]) for card_id in drawn]
 
 
+def lessons_unread_message(titles: Sequence[str]) -> str:
+    listed = "; ".join(f"“{title}”" for title in titles)
+    lessons = "this lesson" if len(titles) == 1 else f"these {len(titles)} lessons"
+    return f"Read {lessons} before starting the quiz: {listed}."
+
+
 def attempt_start(
     *, user: Any, module: TrainingModule, now: datetime, rng: random.Random | None = None
 ) -> Attempt:
     """The learner's open attempt of the module, or a new one with freshly drawn questions.
 
-    Raises NotAssigned, ModuleClosed (unpublished, outside its dates, empty pool) or
-    NoAttemptsLeft. An open attempt past its deadline is submitted first.
+    Raises NotAssigned, ModuleClosed (unpublished, outside its dates, empty pool), LessonsUnread
+    (the module wants its lessons read first) or NoAttemptsLeft. An open attempt past its deadline
+    is submitted first.
     """
     if not assignments_for(user).filter(module=module).exists():
         raise NotAssigned("This module is not assigned to you.")
@@ -129,6 +151,10 @@ def attempt_start(
         existing = current.first()
         if existing is not None:
             return existing
+        if module.lessons_required:
+            unread = lessons_unread(user=user, module=module)
+            if unread:
+                raise LessonsUnread(lessons_unread_message(unread))
         used = Attempt.objects.filter(user=user, module=module).aggregate(n=Max("number"))["n"]
         used = used or 0
         if module.attempts_allowed and used >= module.attempts_allowed:
@@ -169,33 +195,9 @@ def attempt_start(
 # --- Answering -------------------------------------------------------------------------------
 
 
-def _clean_response(
-    question: AttemptQuestion, *, choice_ids: list[int], typed: str
-) -> list[int] | str:
-    kind = question.card.kind
-    if grading.question_changed(
-        drawn_kind=question.card_kind,
-        kind=kind,
-        shown_choice_ids=question.choice_order,
-        choice_ids=[choice.pk for choice in question.card.choices.all()],
-    ):
-        raise QuestionChanged(CHANGED_MESSAGE)
-    if kind == CardKind.CLOZE:
-        text = " ".join((typed or "").split())
-        if not text:
-            raise InvalidAnswer("Type an answer before saving.")
-        if len(text) > MAX_TYPED_LENGTH:
-            raise InvalidAnswer(f"Answers are at most {MAX_TYPED_LENGTH} characters.")
-        return text
-    picked = list(dict.fromkeys(choice_ids))
-    if not picked:
-        raise InvalidAnswer("Choose an answer before saving.")
-    shown = set(question.choice_order)
-    if any(choice_id not in shown for choice_id in picked):
-        raise InvalidAnswer("That choice is not part of this question. Reload the page.")
-    if kind != CardKind.MULTI_SELECT and len(picked) != 1:
-        raise InvalidAnswer("Choose exactly one answer.")
-    return sorted(picked, key=question.choice_order.index)
+def _lock_open(attempt: Attempt) -> Attempt:
+    """The attempt, locked for this transaction, with its module."""
+    return Attempt.objects.select_for_update().select_related("module").get(pk=attempt.pk)
 
 
 def answer_save(
@@ -205,100 +207,176 @@ def answer_save(
     choice_ids: list[int] | None = None,
     typed: str = "",
     now: datetime,
+    check: bool = False,
 ) -> AttemptQuestion:
-    """Save the learner's answer to one question of her open attempt, at once.
+    """Save the learner's answer to one question of her open attempt, at once. With feedback
+    after each question, `check` makes the answer final (a wrong one goes to review at once).
 
-    Raises AttemptFinished (already submitted), TimeUp (deadline passed or module closed: the
-    attempt is then submitted), InvalidAnswer (a choice not shown, none picked, empty text),
-    QuestionChanged (the card was edited since it was drawn) or AlreadyAnswered (immediate
-    feedback: the first answer is final).
+    An answer that arrives after the attempt was submitted, or after its time ran out, is accepted
+    when it equals what was saved. Raises AttemptFinished (submitted, and the answer differs),
+    TimeUp (deadline passed or module closed: the attempt is then submitted), InvalidAnswer (a
+    choice not shown, none picked, empty text), QuestionChanged (the card was edited since it was
+    drawn) or AlreadyAnswered (the answer was already checked).
     """
     if question.attempt_id != attempt.pk:
         raise InvalidAnswer("That question is not part of this attempt.")
-    response = _clean_response(question, choice_ids=choice_ids or [], typed=typed)
+    response = clean_response(question, choice_ids=choice_ids or [], typed=typed)
     with transaction.atomic():
-        locked = Attempt.objects.select_for_update().select_related("module").get(pk=attempt.pk)
+        locked = _lock_open(attempt)
+        stored = (
+            AttemptQuestion.objects.select_related("card")
+            .prefetch_related("card__choices")
+            .get(pk=question.pk)
+        )
+        if locked.submitted_at is not None:
+            if stored.response == response:
+                return stored
+            raise AttemptFinished(LATE_MESSAGE.format(position=question.position))
+        if not is_expired(locked, now=now):
+            immediate = locked.module.feedback_policy == FeedbackPolicy.IMMEDIATE
+            if immediate and stored.checked_at is not None:
+                raise AlreadyAnswered("You already checked this question; that answer is final.")
+            if stored.response != response:
+                stored.response, stored.answered_at = response, now
+            if immediate and check:
+                stored.checked_at = now
+            stored.save(update_fields=["response", "answered_at", "checked_at"])
+            if immediate and check:
+                mistakes_record_now(
+                    questions=[stored],
+                    user=locked.user,
+                    partial_credit=locked.module.partial_credit,
+                )
+            return stored
+    attempt_submit(attempt=locked, now=now)
+    if stored.response == response:
+        return stored
+    raise TimeUp(time_up_message(locked, now=now))
+
+
+def answers_save(
+    *, attempt: Attempt, given: Sequence[GivenAnswer], now: datetime
+) -> dict[int, str]:
+    """Save every answer of one page of the attempt together (blank ones are left as they were).
+
+    Returns the problems of answers refused (by position); the others are saved. Raises
+    AttemptFinished (submitted, and an answer differs from what was submitted) or TimeUp (the
+    attempt is then submitted with what was saved in time).
+    """
+    with transaction.atomic():
+        locked = _lock_open(attempt)
+        if locked.submitted_at is None and not is_expired(locked, now=now):
+            return store_given(locked, given, now=now)
+    if locked.submitted_at is None:
+        attempt_submit(attempt=locked, now=now)
+        raise TimeUp(time_up_message(locked, now=now))
+    raise AttemptFinished(FINISHED_MESSAGE)
+
+
+def question_flag(*, attempt: Attempt, position: int, flagged: bool) -> AttemptQuestion:
+    """Flag a question of the open attempt for review, or remove the flag (the learner's own
+    bookmark: allowed until the attempt is submitted). Raises AttemptFinished."""
+    with transaction.atomic():
+        locked = _lock_open(attempt)
         if locked.submitted_at is not None:
             raise AttemptFinished(FINISHED_MESSAGE)
-        expired = is_expired(locked, now=now)
-        if not expired:
-            saved = AttemptQuestion.objects.filter(pk=question.pk)
-            if locked.module.feedback_policy == FeedbackPolicy.IMMEDIATE:
-                # Feedback is shown right after answering, so the first answer is final.
-                saved = saved.filter(answered_at__isnull=True)
-            if not saved.update(response=response, answered_at=now):
-                raise AlreadyAnswered("You already answered this question.")
-            question.response = response
-            question.answered_at = now
-            return question
-    attempt_submit(attempt=locked, now=now)
-    raise TimeUp(time_up_message(locked, now=now))
+        question = AttemptQuestion.objects.get(attempt=locked, position=position)
+        if question.flagged != flagged:
+            question.flagged = flagged
+            question.save(update_fields=["flagged"])
+        return question
 
 
 # --- Submitting ------------------------------------------------------------------------------
 
 
-def attempt_submit(*, attempt: Attempt, now: datetime) -> Attempt:
-    """Grade the attempt once: credit per question, score, pass/fail, the first Completion, and
-    every question not fully right into the learner's review. A repeat returns it unchanged.
+def attempt_submit(
+    *,
+    attempt: Attempt,
+    now: datetime,
+    given: Sequence[GivenAnswer] = (),
+    grace: timedelta = timedelta(0),
+    clock: Callable[[], datetime] = timezone.now,
+) -> Attempt:
+    """Save the answers carried by the submit (when still in time), then grade the attempt once:
+    credit per question, score, pass/fail, the first Completion and its certificate, and the
+    mistakes into review if the learner may see the feedback now. A repeat returns it unchanged.
 
-    A fixed number of queries however many questions are wrong: the write lock is held meanwhile.
+    `grace` is for the timer's own submit at zero (AUTO_SUBMIT_GRACE): it leaves the page as the
+    time runs out, so its answers may reach the server a moment after the deadline. All in one
+    transaction, in a fixed number of queries however many questions there are.
     """
     end = closes_at(attempt)
     submitted_at = min(now, end) if end is not None else now
     with transaction.atomic():
+        if given:
+            locked = _lock_open(attempt)
+            if locked.submitted_at is None and not is_expired(locked, now=now - grace):
+                store_given(locked, given, now=min(now, closes_at(locked) or now))
         claimed = Attempt.objects.filter(pk=attempt.pk, submitted_at__isnull=True).update(
             submitted_at=submitted_at
         )
         if not claimed:
             return Attempt.objects.select_related("module").get(pk=attempt.pk)
         attempt = Attempt.objects.select_related("module", "user").get(pk=attempt.pk)
-        module = attempt.module
-        questions = list(
-            AttemptQuestion.objects.filter(attempt=attempt)
-            .select_related("card")
-            .prefetch_related("card__choices")
-        )
-        mistakes = []
-        for question in questions:
-            grade = grading.grade_question(question, partial_credit=module.partial_credit)
-            question.fraction = grade.fraction
-            if not grade.changed and not grading.is_fully_right(grade.fraction):
-                mistakes.append(question)
-        AttemptQuestion.objects.bulk_update(questions, ["fraction"])
-        attempt.score = grading.attempt_score(
-            (q.fraction for q in questions), questions=len(questions)
-        )
-        attempt.passed = grading.is_pass(attempt.score, pass_mark=module.pass_mark)
-        Attempt.objects.filter(pk=attempt.pk).update(score=attempt.score, passed=attempt.passed)
-        if attempt.passed:
-            # Only the first pass counts; later passes leave the completion as it was.
-            Completion.objects.bulk_create(
-                [
-                    Completion(
-                        module=module,
-                        user=attempt.user,
-                        attempt=attempt,
-                        completed_at=submitted_at,
-                        score=attempt.score,
-                    )
-                ],
-                ignore_conflicts=True,
-            )
-        quiz_mistakes_record(
-            user=attempt.user,
-            cards_by_token={f"quiz-{question.pk}": question.card for question in mistakes},
-            now=now,
-        )
+        questions = _grade(attempt, now=now)
+        mistakes_release_attempt(attempt=attempt, now=now, clock=clock, questions=questions)
     return attempt
+
+
+def _grade(attempt: Attempt, *, now: datetime) -> list[AttemptQuestion]:
+    """Credit, score, pass and (first pass) completion with its certificate; the questions."""
+    module = attempt.module
+    questions = list(
+        AttemptQuestion.objects.filter(attempt=attempt)
+        .select_related("card")
+        .prefetch_related("card__choices")
+    )
+    for question in questions:
+        question.fraction = grading.grade_question(
+            question, partial_credit=module.partial_credit
+        ).fraction
+    AttemptQuestion.objects.bulk_update(questions, ["fraction"])
+    attempt.score = grading.attempt_score((q.fraction for q in questions), questions=len(questions))
+    attempt.passed = grading.is_pass(attempt.score, pass_mark=module.pass_mark)
+    Attempt.objects.filter(pk=attempt.pk).update(score=attempt.score, passed=attempt.passed)
+    if attempt.passed:
+        # Only the first pass counts; later passes leave the completion as it was.
+        Completion.objects.bulk_create(
+            [
+                Completion(
+                    module=module,
+                    user=attempt.user,
+                    attempt=attempt,
+                    completed_at=attempt.submitted_at,
+                    score=attempt.score,
+                )
+            ],
+            ignore_conflicts=True,
+        )
+        completion = Completion.objects.filter(attempt=attempt).select_related("module", "user")
+        for first_pass in completion:
+            certificate_issue(completion=first_pass, now=now)
+    return questions
 
 
 def attempts_expire(*, user: Any, now: datetime, module: TrainingModule | None = None) -> int:
     """Grade the learner's open attempts whose time is up or whose module has closed (one query
     when there are none), so every page shows them as graded. Returns how many were graded."""
-    expired = Attempt.objects.filter(user=user, submitted_at__isnull=True).filter(
+    return attempts_close_expired(now=now, user=user, module=module)
+
+
+def attempts_close_expired(
+    *, now: datetime, user: Any = None, module: TrainingModule | None = None
+) -> int:
+    """Grade open attempts past their deadline (every learner's unless one is given): the server
+    closes an attempt at its deadline even if the learner never comes back (send_reminders runs
+    this hourly; pages run it for their learner)."""
+    expired = Attempt.objects.filter(submitted_at__isnull=True).filter(
         Q(deadline__lte=now) | Q(module__available_until__lte=now)
     )
+    if user is not None:
+        expired = expired.filter(user=user)
     if module is not None:
         expired = expired.filter(module=module)
     graded = 0

@@ -19,6 +19,8 @@
   // After a swap, move focus to the new content's marked element so keyboard and screen-reader
   // users continue where the new content starts.
   document.addEventListener("htmx:afterSettle", function (event) {
+    // A swap the learner did not ask to move to (e.g. "Saved" after leaving a field) keeps focus.
+    if (event.detail.elt.closest && event.detail.elt.closest("[data-keep-focus]")) return;
     var focusTarget = event.detail.elt.querySelector("[data-autofocus]") || event.detail.elt;
     if (focusTarget && focusTarget.focus) {
       if (!focusTarget.hasAttribute("tabindex") && !/^(A|BUTTON|INPUT|SELECT|TEXTAREA)$/.test(focusTarget.tagName)) {

@@ -25,6 +25,9 @@ DEMO_ACCOUNTS = [
     ),
 ]
 
+# Certificates carry the full name.
+DEMO_LAST_NAMES = {"student": "Reyes", "nurse": "Adeyemi", "instructor": "Castell"}
+
 
 class Command(BaseCommand):
     help = "Create demo accounts: a student, a nurse and an instructor. Safe to run repeatedly."
@@ -36,7 +39,14 @@ class Command(BaseCommand):
         self.stdout.write("Demo accounts (username / password):")
         for username, password, first_name, role, is_staff, groups in DEMO_ACCOUNTS:
             user, created = user_model.objects.get_or_create(
-                username=username, defaults={"first_name": first_name, "is_staff": is_staff}
+                username=username,
+                defaults={
+                    "first_name": first_name,
+                    "last_name": DEMO_LAST_NAMES.get(username, ""),
+                    # Reminder emails print to the console under `make run`.
+                    "email": f"{username}@bonelearn.example",
+                    "is_staff": is_staff,
+                },
             )
             if created:
                 user.set_password(password)

@@ -1,11 +1,17 @@
-"""Create the demo training module from the imported article (idempotent) and assign it to the
-ward nurses' group that `setup_demo` puts the demo nurse in."""
+"""Create the demo training module from the imported article and assign it to the ward nurses'
+group that `setup_demo` puts the demo nurse in.
+
+Create-if-missing only: once the module exists it belongs to the instructors, so a later run
+(every `make run`) leaves it exactly as they made it: its pool, lessons, settings and
+assignments."""
 
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -14,7 +20,13 @@ from django.utils import timezone
 
 from quizzes.content.models import Card, Lesson, Topic, TopicKind
 from quizzes.training.grading import GRADABLE_KINDS
-from quizzes.training.models import Assignment, FeedbackPolicy, ModuleLesson, TrainingModule
+from quizzes.training.models import (
+    Assignment,
+    FeedbackPolicy,
+    GroupInstructor,
+    ModuleLesson,
+    TrainingModule,
+)
 
 SLUG = "bone-metastases-essentials-for-ward-nurses"
 TITLE = "Bone metastases essentials for ward nurses"
@@ -23,16 +35,25 @@ DESCRIPTION = (
     "on the ward: read the lessons, then pass the quiz with 80% or more."
 )
 GROUP = "Ward 5 nurses"
+# setup_demo's instructor receives the group's weekly digest of overdue learners.
+INSTRUCTOR = "instructor"
 QUESTIONS_PER_ATTEMPT = 10
 # The key facts a ward nurse acts on: symptoms and complications (matched by title, not id).
 TOPIC_WORDS = ("symptom", "complication")
 
 
 class Command(BaseCommand):
-    help = "Create the demo training module for the ward nurses. Safe to run repeatedly."
+    help = (
+        "Create the demo training module for the ward nurses if it does not exist yet; an "
+        "existing module is left as the instructors made it. Safe to run repeatedly."
+    )
 
     @transaction.atomic
     def handle(self, *args: Any, **options: Any) -> None:
+        existing = TrainingModule.objects.filter(slug=SLUG).first()
+        if existing is not None:
+            self.stdout.write(f"Demo training: “{existing.title}” exists; left as it is.")
+            return
         words = Q()
         for word in TOPIC_WORDS:
             words |= Q(title__icontains=word)
@@ -44,36 +65,35 @@ class Command(BaseCommand):
                 "Demo training skipped: import the article first (make import), then run again."
             )
             return
-        module, created = TrainingModule.objects.get_or_create(
+        module = TrainingModule.objects.create(
             slug=SLUG,
-            defaults={
-                "title": TITLE,
-                "description": DESCRIPTION,
-                "questions_per_attempt": min(QUESTIONS_PER_ATTEMPT, pool_size),
-                "pass_mark": 80,
-                "attempts_allowed": 3,
-                "time_limit_minutes": 20,
-                "feedback_policy": FeedbackPolicy.AFTER_SUBMIT,
-                "is_published": True,
-            },
+            title=TITLE,
+            description=DESCRIPTION,
+            version="1.0",
+            cpd_hours=Decimal("1.0"),
+            questions_per_attempt=min(QUESTIONS_PER_ATTEMPT, pool_size),
+            questions_per_page=5,
+            lessons_required=True,
+            pass_mark=80,
+            attempts_allowed=3,
+            time_limit_minutes=20,
+            feedback_policy=FeedbackPolicy.AFTER_SUBMIT,
+            is_published=True,
         )
         lessons = Lesson.objects.filter(topic__in=topics).order_by("topic__position", "position")
         ModuleLesson.objects.bulk_create(
-            [
-                ModuleLesson(module=module, lesson=lesson, position=position)
-                for position, lesson in enumerate(lessons, start=1)
-            ],
-            ignore_conflicts=True,
+            ModuleLesson(module=module, lesson=lesson, position=position)
+            for position, lesson in enumerate(lessons, start=1)
         )
         module.question_pool.add(*pool)
         group, _ = Group.objects.get_or_create(name=GROUP)
-        Assignment.objects.get_or_create(
-            module=module,
-            group=group,
-            defaults={"due_at": timezone.now() + timedelta(days=14)},
+        Assignment.objects.create(
+            module=module, group=group, due_at=timezone.now() + timedelta(days=14)
         )
-        state = "created" if created else "exists"
+        instructor = get_user_model().objects.filter(username=INSTRUCTOR).first()
+        if instructor is not None:
+            GroupInstructor.objects.get_or_create(group=group, instructor=instructor)
         self.stdout.write(
-            f"Demo training: “{module.title}” [{state}], {lessons.count()} lessons, "
-            f"{module.question_pool.count()} questions in the pool, assigned to {GROUP}."
+            f"Demo training: “{module.title}” [created], {lessons.count()} lessons, "
+            f"{pool_size} questions in the pool, assigned to {GROUP}."
         )
