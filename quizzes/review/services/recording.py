@@ -194,7 +194,11 @@ def _refuse_beyond_limits(
         message = REVIEW_LIMIT_MESSAGE
     else:
         return  # learning cards are never held back: they are mid-way through being learned
-    list(get_user_model().objects.select_for_update().filter(pk=user.pk).values_list("pk"))
+    # NO KEY UPDATE: log rows' foreign keys take KEY SHARE locks on the learner's row (a quiz
+    # submit logging mistakes holds those while it waits for memory rows); a plain FOR UPDATE
+    # would deadlock with it.
+    learner = get_user_model().objects.select_for_update(no_key=True).filter(pk=user.pk)
+    list(learner.values_list("pk"))
     done = ReviewLog.objects.counted_against_limits(
         user=user, day_start=learner_settings.learning_day.start_of(now)
     )
