@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "template_partials",
     "import_export",
     "axes",
+    "simple_history",
     "quizzes.core",
     "quizzes.content",
     "quizzes.review",
@@ -65,6 +66,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Records who made each change in a card's history (django-simple-history).
+    "simple_history.middleware.HistoryRequestMiddleware",
     # Axes must come last so it sees the outcome of authentication.
     "axes.middleware.AxesMiddleware",
 ]
@@ -204,6 +207,15 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
+
+# Editorial workflow (issue 14). Publishing a card needs a second instructor's sign-off wherever
+# two instructors hold the sign-off permission; off lets a lone author publish their own card.
+BONELEARN_SECOND_SIGNOFF = env_bool("BONELEARN_SECOND_SIGNOFF", True)
+# "Report a problem": at most this many reports per learner per hour (see quizzes.content
+# .services.reports for why).
+BONELEARN_REPORTS_PER_HOUR = int(os.environ.get("BONELEARN_REPORTS_PER_HOUR", "10"))
+# A card's history is read-only: going back to an old wording is an edit, which needs a sign-off.
+SIMPLE_HISTORY_REVERT_DISABLED = True
 
 # --- Training: certificates and reminder emails (README, "Training modules") -----------------
 # The organisation named on every certificate issued from now on (issued ones keep theirs).

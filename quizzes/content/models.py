@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.urls import reverse
+from simple_history.models import HistoricalRecords
 
 
 def new_card_key() -> str:
@@ -35,6 +38,8 @@ class TopicKind(models.TextChoices):
     OVERVIEW = "overview", "Overview"
     KEY_FACT = "key_fact", "Key fact"
     CLOSING = "closing", "Closing section"
+    # A section of an article without key facts (its top-level heading).
+    SECTION = "section", "Section"
 
 
 class TopicQuerySet(models.QuerySet):
@@ -113,9 +118,16 @@ CHOICE_KINDS = frozenset({CardKind.MCQ, CardKind.TRUE_FALSE, CardKind.MULTI_SELE
 
 
 class CardStatus(models.TextChoices):
+    """draft → in review → published → retired (docs/item-writing.md, README "Editorial workflow").
+
+    Retired is stored as "archived", the name it had before the workflow: every reader (the review
+    queue, the training pool, the importer) keeps asking for PUBLISHED or ARCHIVED unchanged.
+    """
+
     DRAFT = "draft", "Draft"
+    IN_REVIEW = "in_review", "In review"
     PUBLISHED = "published", "Published"
-    ARCHIVED = "archived", "Archived"
+    ARCHIVED = "archived", "Retired"
 
 
 class CardOrigin(models.TextChoices):
@@ -176,15 +188,47 @@ class Card(models.Model):
         default=False,
         help_text="A fact a clinician must never forget; reviewed at higher retention.",
     )
+    needs_edit = models.TextField(
+        blank=True,
+        help_text="Why this generated draft cannot be published as it is (set by the importer "
+        "from the item-writing checks). Publishing skips the card until you fix it and clear "
+        "this field.",
+    )
     position = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The editorial workflow (quizzes.content.services.publishing): who sent the current wording
+    # for review, and whose sign-off published it. No signer with a note is a system act (the
+    # import of a reviewed curated file); the sign-off date is the learner's "last reviewed".
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    signed_off_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    signed_off_at = models.DateTimeField(null=True, blank=True, editable=False)
+    signoff_note = models.CharField(max_length=300, blank=True, editable=False)
+    # Set while an open "source changed" flag waits for an instructor (kept on the card so every
+    # page that shows the card can say so without another query).
+    source_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = CardQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["import_fingerprint", "updated_at"])
 
     class Meta:
         ordering = ["topic__position", "lesson__position", "position", "id"]
         indexes = [models.Index(fields=["status", "topic"], name="card_status_topic")]
+        permissions = [("signoff_card", "Can sign off cards for publishing")]
 
     def __str__(self) -> str:
         return self.front[:80]
@@ -209,6 +253,9 @@ class Choice(models.Model):
     is_correct = models.BooleanField(default=False)
     position = models.PositiveIntegerField(default=0)
 
+    # A card's wording includes its choices, so their changes are part of the card's history.
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["card", "position", "id"]
 
@@ -216,14 +263,176 @@ class Choice(models.Model):
         return self.text
 
 
+class ArticleUpload(models.Model):
+    """An uploaded article waiting for the instructor's confirmation, kept on the server so the
+    confirm step imports exactly what was previewed, once (its random id is the one-time key)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="article_uploads"
+    )
+    source_name = models.CharField(max_length=300)
+    data = models.BinaryField()
+    curated_cards = models.TextField(null=True, blank=True)
+    # The article to update (None with new_article=False: the article of the file's title).
+    article = models.ForeignKey(
+        Article, on_delete=models.CASCADE, null=True, blank=True, related_name="uploads"
+    )
+    new_article = models.BooleanField(default=False)
+    created_at = models.DateTimeField()
+    imported_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.source_name} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class ReportReason(models.TextChoices):
+    # What a learner can say is wrong with a card ...
+    WRONG = "wrong", "Wrong"
+    UNCLEAR = "unclear", "Unclear"
+    TYPO = "typo", "Typo"
+    OTHER = "other", "Other"
+    # ... and what BoneLearn flags by itself.
+    STATISTICS = "statistics", "Item statistics look wrong"
+    SOURCE_CHANGED = "source_changed", "Source passage changed"
+
+
+LEARNER_REASONS = (ReportReason.WRONG, ReportReason.UNCLEAR, ReportReason.TYPO, ReportReason.OTHER)
+FLAG_REASONS = (ReportReason.STATISTICS, ReportReason.SOURCE_CHANGED)
+
+
+class ReportPlace(models.TextChoices):
+    REVIEW = "review", "Daily review"
+    QUIZ = "quiz", "Training quiz"
+
+
+class ReportStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    RESOLVED = "resolved", "Resolved"
+
+
+class CardReportQuerySet(models.QuerySet):
+    def open(self) -> CardReportQuerySet:
+        return self.filter(status=ReportStatus.OPEN)
+
+    def for_queue(self) -> CardReportQuerySet:
+        """Reports with the card, its topic and the people named, for the instructors' queue."""
+        return self.select_related("card__topic", "reporter", "resolved_by")
+
+    def of_learner(self, user: object) -> CardReportQuerySet:
+        """One learner's own reports with their cards, newest first, for "My reports"."""
+        return self.filter(reporter=user).select_related("card__topic")
+
+    def unread_replies(self) -> CardReportQuerySet:
+        """Resolved reports whose reply the learner has not opened yet."""
+        return self.filter(status=ReportStatus.RESOLVED, reply_seen_at__isnull=True).exclude(
+            reply=""
+        )
+
+
+class CardReport(models.Model):
+    """A learner's report of a problem with a card, or a flag BoneLearn raised (no reporter).
+
+    Both wait in one queue until an instructor resolves them; a learner's report is answered with
+    a reply the learner reads in "My reports".
+    """
+
+    card = models.ForeignKey(Card, on_delete=models.CASCADE, related_name="reports")
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="card_reports",
+        help_text="Empty for a flag BoneLearn raised by itself.",
+    )
+    reason = models.CharField(max_length=16, choices=ReportReason.choices)
+    note = models.TextField(
+        blank=True, max_length=1000, help_text="The learner's words, or the flag's figures."
+    )
+    place = models.CharField(
+        max_length=8, choices=ReportPlace.choices, blank=True, help_text="Where the learner was."
+    )
+    status = models.CharField(max_length=8, choices=ReportStatus.choices, default=ReportStatus.OPEN)
+    created_at = models.DateTimeField()
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reply = models.TextField(blank=True, max_length=2000, help_text="What the learner reads.")
+    reply_seen_at = models.DateTimeField(null=True, blank=True)
+
+    objects = CardReportQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "report"
+        constraints = [
+            # One open report per learner per card: a second click, tab or retry adds nothing.
+            models.UniqueConstraint(
+                fields=["card", "reporter"],
+                condition=Q(status="open", reporter__isnull=False),
+                name="report_one_open_per_learner_and_card",
+            ),
+            models.UniqueConstraint(
+                fields=["card", "reason"],
+                condition=Q(status="open", reporter__isnull=True),
+                name="report_one_open_flag_per_card_and_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(reporter__isnull=False, reason__in=LEARNER_REASONS)
+                | Q(reporter__isnull=True, reason__in=FLAG_REASONS),
+                name="report_reason_fits_reporter",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="open", resolved_at__isnull=True)
+                | Q(status="resolved", resolved_at__isnull=False),
+                name="report_resolved_has_a_date",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["reporter", "created_at"], name="report_reporter_created"),
+            models.Index(fields=["status", "reason"], name="report_status_reason"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_reason_display()}: {self.card}"
+
+    @property
+    def is_flag(self) -> bool:
+        return self.reporter_id is None
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == ReportStatus.OPEN
+
+    @property
+    def has_unread_reply(self) -> bool:
+        return bool(self.reply) and self.resolved_at is not None and self.reply_seen_at is None
+
+
 __all__ = [
     "Article",
+    "ArticleUpload",
     "Card",
     "CardKind",
     "CardOrigin",
+    "CardReport",
     "CardStatus",
     "CHOICE_KINDS",
     "Choice",
+    "FLAG_REASONS",
+    "LEARNER_REASONS",
+    "ReportPlace",
+    "ReportReason",
+    "ReportStatus",
     "Lesson",
     "Topic",
     "TopicKind",

@@ -471,7 +471,8 @@ def test_immediate_feedback_shows_the_verdict_and_locks_the_question(student_cli
     html = response.content.decode()
     assert "Not right" in html and "Right answer" in html
     assert "Because the article says so." in html  # the explanation
-    assert "<form" not in html
+    assert f'action="{url}"' not in html  # locked: no answer form
+    assert 'action="/cards/report/"' in html and 'name="place" value="quiz"' in html
     response = student_client.post(url, {**answer_data(question), "check": "1"}, **HTMX)
     assert response.status_code == 409
 
