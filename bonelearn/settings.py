@@ -88,6 +88,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                # "Study now (N due)" in the navigation; the browser's time zone on a first visit.
+                "quizzes.review.context_processors.review",
             ],
         },
     },

@@ -57,9 +57,12 @@ EXPECTED: dict[str, tuple[str, dict[str, object]]] = {
     "review:topic": ("GET", _signed_in(200)),
     "content:article": ("GET", _signed_in(200)),
     "core:healthz": ("GET", _everyone(200)),
+    # Browsers ask for /favicon.ico before anyone logs in: a redirect to the static icon.
+    "core:favicon": ("GET", _everyone(301)),
     "review:review": ("GET", _signed_in(200)),
     "review:review_reveal": ("POST", _signed_in(400)),
     "review:review_check": ("POST", _signed_in(400)),
+    "review:review_override": ("POST", _signed_in(400)),
     "review:review_answer": ("POST", _signed_in(400)),
     "review:review_undo": ("POST", _signed_in(400)),
     "review:review_bury": ("POST", _signed_in(400)),
@@ -70,6 +73,7 @@ EXPECTED: dict[str, tuple[str, dict[str, object]]] = {
     "password_reset_confirm": ("GET", _everyone(200)),
     "password_reset_complete": ("GET", _everyone(200)),
     "review:settings": ("GET", _signed_in(200)),
+    "review:time_zone_detect": ("POST", _signed_in(400)),
     "insights:progress": ("GET", _signed_in(200)),
     "training:training": ("GET", _signed_in(200)),
     # The module is assigned to student A directly and to the nurses' group.

@@ -1,4 +1,5 @@
-"""Twenty identical answers at once (double clicks, two tabs, retries) are applied exactly once."""
+"""Twenty identical answers at once (double clicks, two tabs, retries) are applied exactly once;
+ten tabs answering ten new cards at once respect the new-card limit."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from quizzes.review.errors import DuplicateAnswer, StaleAnswer
-from quizzes.review.models import MemoryState, ReviewLog
+from quizzes.review.errors import DuplicateAnswer, LimitReached, StaleAnswer
+from quizzes.review.models import LearnerSettings, MemoryState, ReviewLog
 from quizzes.review.selectors.settings import learner_settings
 from quizzes.review.services.recording import review_record
 from quizzes.review.tokens import token_issue, token_read
@@ -24,12 +25,14 @@ def _outcome(error: Exception) -> str:
         return "duplicate"
     if isinstance(error, StaleAnswer):
         return "stale"
+    if isinstance(error, LimitReached):
+        return "limit"
     return f"error: {error!r}"
 
 
-def _fire(submit) -> list[str]:
-    """Run `submit` in SUBMISSIONS threads released together; collect what each one got."""
-    return fire(submit, times=SUBMISSIONS, outcome_of=_outcome)
+def _fire(submit, submissions: int = SUBMISSIONS) -> list[str]:
+    """Run `submit` in `submissions` threads released together; collect what each one got."""
+    return fire(submit, times=submissions, outcome_of=_outcome)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -47,8 +50,7 @@ def test_twenty_simultaneous_identical_answers_apply_once():
             card=card,
             rating=3,
             now=NOW,
-            token=shown.raw,
-            expected_version=shown.version,
+            shown=shown,
             learner_settings=settings,
         )
         return "applied"
@@ -68,7 +70,9 @@ def test_twenty_tabs_answering_the_same_card_apply_once():
     state = MemoryStateFactory(user=user, card=card, unlocked_at=NOW)
     settings = learner_settings(user)
     # Each tab loaded the page itself: same card and version, a different token.
-    tokens = iter([token_issue(user=user, state=state, now=NOW) for _ in range(SUBMISSIONS)])
+    tokens = iter(
+        [token_read(token_issue(user=user, state=state, now=NOW)) for _ in range(SUBMISSIONS)]
+    )
     token_lock = threading.Lock()
 
     def submit() -> str:
@@ -79,8 +83,7 @@ def test_twenty_tabs_answering_the_same_card_apply_once():
             card=card,
             rating=3,
             now=NOW,
-            token=token,
-            expected_version=0,
+            shown=token,
             learner_settings=settings,
         )
         return "applied"
@@ -89,6 +92,38 @@ def test_twenty_tabs_answering_the_same_card_apply_once():
     assert sorted(results) == ["applied"] + ["stale"] * (SUBMISSIONS - 1)
     assert ReviewLog.objects.count() == 1
     assert MemoryState.objects.get(pk=state.pk).version == 1
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("concurrent_database")
+def test_ten_tabs_answering_ten_new_cards_at_once_record_only_the_limit():
+    """Ten tabs opened at once, each showing another new card (each was within the limit when
+    shown), answered at once with a limit of 3 new cards a day: 3 recorded, 7 refused."""
+    user = UserFactory()
+    LearnerSettings.objects.create(user=user, new_cards_per_day=3)
+    states = [MemoryStateFactory(user=user, unlocked_at=NOW) for _ in range(10)]
+    settings = learner_settings(user)
+    shown = iter([token_read(token_issue(user=user, state=s, now=NOW)) for s in states])
+    cards = {state.card_id: state.card for state in states}
+    token_lock = threading.Lock()
+
+    def submit() -> str:
+        with token_lock:
+            token = next(shown)
+        review_record(
+            user=user,
+            card=cards[token.card_id],
+            rating=3,
+            now=NOW,
+            shown=token,
+            learner_settings=settings,
+        )
+        return "applied"
+
+    results = _fire(submit, 10)
+    assert sorted(results) == ["applied"] * 3 + ["limit"] * 7
+    assert ReviewLog.objects.filter(user=user).count() == 3
+    assert MemoryState.objects.filter(user=user, version=1).count() == 3
 
 
 @pytest.mark.django_db(transaction=True)
