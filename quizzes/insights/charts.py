@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, timedelta
+from typing import Any
 
 from django.template.defaultfilters import pluralize
 from django.utils.html import format_html, format_html_join
@@ -148,21 +149,12 @@ def due_forecast(
     )
 
 
-def review_heatmap(
-    counts: dict[date, int], *, today: date, weeks: int = 53, chart_id: str = "review-heatmap"
-) -> SafeString:
-    """A calendar of the last year's reviews: a square per day, a column per week, Monday on top."""
-    cell, gap, left, top = 11, 2, 32, 18
-    first = today - timedelta(days=today.weekday() + 7 * (weeks - 1))
-    peak = max(counts.values(), default=0)
-
-    def shade(n: int) -> str:
-        if n <= 0 or not peak:
-            return SHADES[0]
-        return SHADES[min(4, 1 + int(4 * (n - 1) / peak))]
-
-    squares = []
-    months = []
+def _heatmap_cells(
+    counts: dict[date, int], *, first: date, today: date, shade: Any
+) -> tuple[list[str], list[str]]:
+    """The heatmap's day squares (with their titles) and its month labels."""
+    cell, gap, left, top = HEATMAP_GEOMETRY
+    squares, months = [], []
     day = first
     while day <= today:
         column = (day - first).days // 7
@@ -189,6 +181,27 @@ def review_heatmap(
                 )
             )
         day += timedelta(days=1)
+    return squares, months
+
+
+# A heatmap square's size and gap, and the margins left for the weekday and month labels.
+HEATMAP_GEOMETRY = (11, 2, 32, 18)
+
+
+def review_heatmap(
+    counts: dict[date, int], *, today: date, weeks: int = 53, chart_id: str = "review-heatmap"
+) -> SafeString:
+    """A calendar of the last year's reviews: a square per day, a column per week, Monday on top."""
+    cell, gap, left, top = HEATMAP_GEOMETRY
+    first = today - timedelta(days=today.weekday() + 7 * (weeks - 1))
+    peak = max(counts.values(), default=0)
+
+    def shade(n: int) -> str:
+        if n <= 0 or not peak:
+            return SHADES[0]
+        return SHADES[min(4, 1 + int(4 * (n - 1) / peak))]
+
+    squares, months = _heatmap_cells(counts, first=first, today=today, shade=shade)
     weekdays = format_html_join(
         "",
         '<text x="0" y="{}" font-size="{}" fill="#434b57">{}</text>',

@@ -40,7 +40,7 @@ from typing import Any
 
 from django.db import transaction
 
-from quizzes.content.cardgen import generate_cards
+from quizzes.content.cardgen import CardDraft, generate_cards
 from quizzes.content.models import Article
 from quizzes.content.parsing.formats import decode_utf8, parse_document
 from quizzes.content.parsing.text import _unique
@@ -103,6 +103,24 @@ def import_article_text(*, text: str, **options: Any) -> ImportReport:
     return import_article_data(data=text.encode("utf-8"), **options)
 
 
+def _drafts(
+    parsed: ParsedArticle, *, curated_cards: str | None, curated_name: str
+) -> tuple[list[CardDraft] | None, list[CardDraft]]:
+    """The curated drafts (None without a curated file: the imported ones stay as they are) and
+    the generated drafts, whose keys must not clash."""
+    curated = None
+    if curated_cards is not None:
+        curated = resolve_curated_cards(
+            parse_curated_cards(curated_cards, name=curated_name), parsed, name=curated_name
+        )
+    curated_keys = {draft.key for draft in curated or []}
+    generated = generate_cards(parsed)
+    clash = next((draft.key for draft in generated if draft.key in curated_keys), None)
+    if clash:
+        raise ArticleImportError(f"curated card key {clash} is also a generated card's key")
+    return curated, generated
+
+
 def import_article_data(
     *,
     data: bytes,
@@ -131,17 +149,11 @@ def import_article_data(
     except ArticleFormatError as error:
         raise ArticleImportError(f"{display_name} {error}") from error
     _place(parsed, article=article, new_article=new_article)
-    drafts = []
-    if curated_cards is not None:
-        name = curated_name or f"{Path(source_name).stem}.cards.json"
-        drafts += resolve_curated_cards(
-            parse_curated_cards(curated_cards, name=name), parsed, name=name
-        )
-    curated_keys = {draft.key for draft in drafts}
-    generated = generate_cards(parsed)
-    clash = next((draft.key for draft in generated if draft.key in curated_keys), None)
-    if clash:
-        raise ArticleImportError(f"curated card key {clash} is also a generated card's key")
+    curated, generated = _drafts(
+        parsed,
+        curated_cards=curated_cards,
+        curated_name=curated_name or f"{Path(source_name).stem}.cards.json",
+    )
     _check_lengths(parsed, display_name)
 
     report = ImportReport(
@@ -163,7 +175,7 @@ def import_article_data(
             prune=prune,
             uploaded_by=uploaded_by,
         )
-        writer.write(curated=drafts if curated_cards is not None else None, generated=generated)
+        writer.write(curated=curated, generated=generated)
         if dry_run:
             transaction.set_rollback(True)
     return report
