@@ -360,24 +360,16 @@ class CardAdmin(InUseProtectedDeleteMixin, ExactlyOnceImportMixin, SimpleHistory
 
     @admin.action(description="Mark selected cards critical", permissions=["change"])
     def mark_critical(self, request: HttpRequest, queryset: QuerySet[Card]) -> None:
-        changed = cards_mark_critical(
-            cards=queryset, critical=True, now=timezone.now(), by=request.user
-        )
-        log_bulk_change(request, changed, "Marked critical (bulk action).")
-        self.message_user(
-            request,
-            f"{cards_phrase(len(changed))} marked critical.",
-            messages.SUCCESS,
-        )
+        self._mark_critical(request, queryset, critical=True)
 
     @admin.action(description="Mark selected cards not critical", permissions=["change"])
     def unmark_critical(self, request: HttpRequest, queryset: QuerySet[Card]) -> None:
+        self._mark_critical(request, queryset, critical=False)
+
+    def _mark_critical(self, request: HttpRequest, queryset: QuerySet[Card], *, critical: bool):
         changed = cards_mark_critical(
-            cards=queryset, critical=False, now=timezone.now(), by=request.user
+            cards=queryset, critical=critical, now=timezone.now(), by=request.user
         )
-        log_bulk_change(request, changed, "Marked not critical (bulk action).")
-        self.message_user(
-            request,
-            f"{cards_phrase(len(changed))} no longer critical.",
-            messages.SUCCESS,
-        )
+        what = "marked critical" if critical else "no longer critical"
+        log_bulk_change(request, changed, f"{what.capitalize()} (bulk action).")
+        self.message_user(request, f"{cards_phrase(len(changed))} {what}.", messages.SUCCESS)
