@@ -309,6 +309,9 @@ class LessonRead(models.Model):
     )
     lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, related_name="reads")
     read_at = models.DateTimeField()
+    # Read only within a training module: the learner has not opened the topic, so its cards
+    # stay locked (the module's quiz asks them), also when more are published later.
+    within_module = models.BooleanField(default=False, db_default=False)
 
     class Meta:
         verbose_name = "lesson read by a learner"
