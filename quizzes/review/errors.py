@@ -33,3 +33,7 @@ class LimitReached(ReviewRejected):
 
 class ShownOnAnotherDay(StaleAnswer):
     """The card was shown on an earlier learning day: its token expired when that day ended."""
+
+
+class CardWithdrawn(ReviewRejected):
+    """The card was unpublished, sent back to review or retired since it was shown."""

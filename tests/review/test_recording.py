@@ -6,7 +6,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.db import connections
 
-from quizzes.review.errors import DuplicateAnswer, GradeRefused, NotTheLearners, StaleAnswer
+from quizzes.content.models import Card, CardStatus
+from quizzes.review.errors import (
+    CardWithdrawn,
+    DuplicateAnswer,
+    GradeRefused,
+    NotTheLearners,
+    StaleAnswer,
+)
 from quizzes.review.models import (
     LearnerSettings,
     MemoryStage,
@@ -18,7 +25,7 @@ from quizzes.review.models import (
 from quizzes.review.selectors.settings import learner_settings
 from quizzes.review.services.recording import quiz_mistakes_record, review_record
 from quizzes.review.services.set_aside import card_bury, card_suspend, card_unsuspend, review_undo
-from quizzes.review.services.settings import settings_save
+from quizzes.review.services.settings import UnknownTimeZone, settings_save, time_zone_detected
 from quizzes.review.tokens import CardToken, token_issue, token_read
 from tests.factories import CardFactory, MemoryStateFactory, UserFactory
 from tests.review.test_concurrency import concurrent_database  # noqa: F401 - the fixture, on a database file
@@ -358,3 +365,23 @@ def test_simultaneous_first_saves_of_the_settings_all_succeed():
         thread.join(timeout=60)
     assert results == ["saved"] * 8
     assert LearnerSettings.objects.filter(user=user).count() == 1
+
+
+@pytest.mark.parametrize("status", [CardStatus.DRAFT, CardStatus.IN_REVIEW, CardStatus.ARCHIVED])
+def test_an_answer_to_a_card_no_longer_published_is_refused_by_the_service(state, status):
+    shown = show(state, NOW)
+    Card.objects.filter(pk=state.card_id).update(status=status)
+    state.card.refresh_from_db()
+    with pytest.raises(CardWithdrawn, match="taken this card out of the reviews"):
+        review_record(user=state.user, card=state.card, rating=3, now=NOW, shown=shown)
+    assert not ReviewLog.objects.exists()
+    assert MemoryState.objects.get(pk=state.pk).version == 0
+
+
+def test_settings_refuse_a_time_zone_the_zone_database_does_not_know(student):
+    with pytest.raises(UnknownTimeZone):
+        settings_save(user=student, values={"time_zone": "Mars/Olympus_Mons"})
+    with pytest.raises(UnknownTimeZone):
+        time_zone_detected(user=student, time_zone="Europe/Atlantis")
+    assert not LearnerSettings.objects.filter(user=student).exists()
+    assert time_zone_detected(user=student, time_zone="Europe/Lisbon")

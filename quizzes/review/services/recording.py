@@ -26,9 +26,10 @@ from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from quizzes.content import answers
-from quizzes.content.models import Card
+from quizzes.content.models import Card, CardStatus
 from quizzes.review import scheduling
 from quizzes.review.errors import (
+    CardWithdrawn,
     DuplicateAnswer,
     GradeRefused,
     LimitReached,
@@ -60,6 +61,11 @@ LEECH_MESSAGE = (
     "You have forgotten this card {lapses} times, so it is now suspended as a leech and your "
     "instructors have been told. Reread its lesson; they may rewrite the card. You can restore it "
     "from your suspended cards."
+)
+
+WITHDRAWN_MESSAGE = (
+    "Your instructors have taken this card out of the reviews while it was on your screen, so "
+    "your answer was not recorded. Here is the next card."
 )
 
 
@@ -151,8 +157,12 @@ def review_record(
     the update a compare-and-swap, and the showing whose stored check limits a choice or cloze
     card's grades. `learner_settings` and `state` are optional already-loaded rows, to save
     queries; a stale `state` is caught by the version check. Raises DuplicateAnswer, StaleAnswer
-    (ShownOnAnotherDay for yesterday's token), GradeRefused, LimitReached or NotTheLearners.
+    (ShownOnAnotherDay for yesterday's token), GradeRefused, LimitReached, CardWithdrawn or
+    NotTheLearners.
     """
+    if card.status != CardStatus.PUBLISHED:
+        # Learners answer published cards only, whichever way the answer arrives.
+        raise CardWithdrawn(WITHDRAWN_MESSAGE)
     learner_settings = learner_settings or settings_of(user)
     refuse_expired(shown, learning_day=learner_settings.learning_day, now=now)
     checked = checked_answer(shown=shown) if answers.needs_check(card.kind) else None

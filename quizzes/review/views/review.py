@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from quizzes.core.http import HtmxHttpRequest
 from quizzes.review.errors import (
+    CardWithdrawn,
     DuplicateAnswer,
     GradeRefused,
     LimitReached,
@@ -167,7 +168,7 @@ def review_answer(request: HtmxHttpRequest) -> HttpResponse:
         return shown_screen(request, shown, now=now)
     except GradeRefused as refusal:
         return shown_screen(request, shown, now=now, error=str(refusal), status=400)
-    except (LimitReached, ShownOnAnotherDay) as refusal:
+    except (LimitReached, ShownOnAnotherDay, CardWithdrawn) as refusal:
         return shown_screen(request, shown, now=now, error=str(refusal), status=409)
     except StaleAnswer:
         return shown_screen(request, shown, now=now, error=STALE_MESSAGE, status=409)

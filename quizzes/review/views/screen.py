@@ -42,15 +42,12 @@ from quizzes.review.selectors.queue import (
 )
 from quizzes.review.selectors.settings import learner_settings as settings_of
 from quizzes.review.selectors.summary import day_summary
+from quizzes.review.services.recording import WITHDRAWN_MESSAGE
 from quizzes.review.tokens import CardToken, token_issue, token_seed
 
 TEMPLATE = "review/review.html"
 STALE_MESSAGE = (
     "This card was already answered or changed in another window; here is the current one."
-)
-WITHDRAWN_MESSAGE = (
-    "Your instructors have taken this card out of the reviews while it was on your screen, so "
-    "your answer was not recorded. Here is the next card."
 )
 
 
