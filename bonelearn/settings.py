@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "template_partials",
     "import_export",
     "axes",
+    "simple_history",
+    "csp",
     "quizzes.core",
     "quizzes.content",
     "quizzes.review",
@@ -56,15 +58,20 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Before the CSRF check, which would read an unreadable form first (and 500 on its 400 page).
+    "quizzes.core.middleware.UnreadableRequestMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Records who made each change in a card's history (django-simple-history).
+    "simple_history.middleware.HistoryRequestMiddleware",
     # Axes must come last so it sees the outcome of authentication.
     "axes.middleware.AxesMiddleware",
 ]
@@ -81,6 +88,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                # "Study now (N due)" in the navigation; the browser's time zone on a first visit.
+                "quizzes.review.context_processors.review",
             ],
         },
     },
@@ -217,6 +226,15 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
 
+# Editorial workflow (issue 14). Publishing a card needs a second instructor's sign-off wherever
+# two instructors hold the sign-off permission; off lets a lone author publish their own card.
+BONELEARN_SECOND_SIGNOFF = env_bool("BONELEARN_SECOND_SIGNOFF", True)
+# "Report a problem": at most this many reports per learner per hour (see quizzes.content
+# .services.reports for why).
+BONELEARN_REPORTS_PER_HOUR = int(os.environ.get("BONELEARN_REPORTS_PER_HOUR", "10"))
+# A card's history is read-only: going back to an old wording is an edit, which needs a sign-off.
+SIMPLE_HISTORY_REVERT_DISABLED = True
+
 # --- Training: certificates and reminder emails (README, "Training modules") -----------------
 # The organisation named on every certificate issued from now on (issued ones keep theirs).
 BONELEARN_CERTIFICATE_ISSUER = os.environ.get("BONELEARN_CERTIFICATE_ISSUER", "BoneLearn")
@@ -242,3 +260,21 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "BoneLearn <bonelearn@localhost>")
+
+# Card CSV previews wait in the shared cache under a random key for an hour, never in a file named
+# by the browser (quizzes.content.services.import_previews); confirming imports them once.
+IMPORT_EXPORT_TMP_STORAGE_CLASS = "quizzes.content.services.import_previews.PreviewStorage"
+
+# Content-Security-Policy (django-csp): scripts, styles, images, fonts and requests from this site
+# only, and no inline script, style attribute or <style> anywhere (JS in static files with event
+# listeners and data- attributes, CSS in the stylesheets); no page may be framed. The browser
+# journeys fail on any violation (tests/e2e/conftest.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "object-src": ["'none'"],
+    }
+}

@@ -233,3 +233,46 @@ def assign_module(module, *, user=None, group=None, due_at=None):
         group=group,
         due_at=due_at or timezone.now() + timedelta(days=7),
     )
+
+
+def shown(state, *, now, user=None):
+    """The verified one-time token a review screen issues for `state`'s card at its current
+    version at `now` (what review_record takes as `shown`)."""
+    from quizzes.review.tokens import token_issue, token_read
+
+    return token_read(token_issue(user=user or state.user, state=state, now=now))
+
+
+def answer_shown(state, *, rating: int, now, learner_settings=None):
+    """Answer the card as a learner on the review screen does: show it at `now`, check it (the
+    right answer for a grade above Again, "Show answer" for Again) and grade it."""
+    from quizzes.content import answers
+    from quizzes.review.selectors.settings import learner_settings as settings_of
+    from quizzes.review.services.checking import answer_check, answer_reveal
+    from quizzes.review.services.recording import review_record
+
+    card = state.card
+    on_screen = shown(state, now=now)
+    learning_day = (learner_settings or settings_of(state.user)).learning_day
+    if answers.needs_check(card.kind):
+        common = {"user": state.user, "card": card, "shown": on_screen, "now": now}
+        if rating == 1:
+            answer_reveal(**common, learning_day=learning_day)
+        else:
+            choices = [(choice.pk, choice.is_correct) for choice in card.choices.all()]
+            typed = answers.cloze_expected(card.front, card.accepted_answers)[:1]
+            answer_check(
+                **common,
+                choices=choices,
+                picked=[pk for pk, correct in choices if correct],
+                typed=typed[0] if typed else "",
+                learning_day=learning_day,
+            )
+    return review_record(
+        user=state.user,
+        card=card,
+        rating=rating,
+        now=now,
+        shown=on_screen,
+        learner_settings=learner_settings,
+    )

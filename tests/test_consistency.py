@@ -8,6 +8,7 @@ must report the same counts (each from the one definition in quizzes/review/mode
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -64,8 +65,10 @@ def test_home_review_progress_and_instructor_pages_agree(
 ):
     learner, topics = learner_with_every_kind_of_card
     client.force_login(learner)
-    home = client.get(reverse("review:home")).context["topics"]
-    screen = client.get(reverse("review:review")).context["screen"]
+    home_page = client.get(reverse("review:home"))
+    home = home_page.context["topics"]
+    review_page = client.get(reverse("review:review"))
+    screen = review_page.context["screen"]
     progress = client.get(reverse("insights:progress")).context["page"]
     client.force_login(instructor)
     board = client.get(reverse("insights:instructor_dashboard")).context["board"]
@@ -90,3 +93,11 @@ def test_home_review_progress_and_instructor_pages_agree(
     started = {figures.topic.pk: figures.introduced for figures in progress.topics}
     # Buried and suspended cards are started; archived and unpublished ones are not counted.
     assert started[topics[0].pk] == 5 and started[topics[1].pk] == 1
+
+    # "Study now (N due)": the navigation and the home page's button show the review screen's
+    # count of cards left today, on every page.
+    study_now = re.compile(r"Study now <span[^>]*>\((\d+) due\)</span>")
+    for page in (home_page, review_page):
+        counts = {int(n) for n in study_now.findall(page.content.decode())}
+        assert counts == {screen.left}, counts
+    assert screen.left == screen.new + screen.learning + screen.review == 4

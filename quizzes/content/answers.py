@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 
 import nh3
 from django.utils.html import escape
@@ -30,6 +31,10 @@ ALL_GRADES = frozenset({AGAIN, HARD, GOOD, EASY})
 # A wrong answer is graded Again; a right one Good, which the learner may change to Hard or Easy.
 WRONG_GRADES = frozenset({AGAIN})
 RIGHT_GRADES = frozenset({HARD, GOOD, EASY})
+# A multiple-select answer with some right picks and no wrong one: part of the fact was recalled.
+# As an Anki user grades a half-remembered card, Hard (suggested) or Again; never Good or Easy,
+# which would schedule an incomplete memory as if it were whole.
+PARTLY_GRADES = frozenset({AGAIN, HARD})
 
 # Letters Markdown leaves alone and authors never type, so a gap survives rendering untouched.
 _GAP_MARK = "BONELEARNGAP{}X"
@@ -37,16 +42,29 @@ _GAP_MARKS = re.compile(r"BONELEARNGAP(\d+)X")
 _GAP_TAGS = {"mark": "cloze-answer", "span": "cloze-gap"}
 
 
+class Verdict(StrEnum):
+    """What checking an answer found."""
+
+    RIGHT = "right"
+    PARTLY = "partly"  # multiple select: some right choices picked and no wrong one
+    WRONG = "wrong"
+
+
 @dataclass(frozen=True)
 class Feedback:
     """What checking an answer tells the learner and which grades they may then give.
 
-    `right` is None for a basic card: the learner judges their own recall with any grade.
+    `verdict` is None for a basic card: the learner judges their own recall with any grade.
     """
 
-    right: bool | None
+    verdict: Verdict | None
     suggested: int
     allowed: frozenset[int]
+
+    @property
+    def right(self) -> bool | None:
+        """True right, False wrong or partly right, None no verdict (a basic card)."""
+        return None if self.verdict is None else self.verdict == Verdict.RIGHT
 
 
 def needs_check(kind: str) -> bool:
@@ -54,25 +72,30 @@ def needs_check(kind: str) -> bool:
     return kind in CHOICE_KINDS or kind == CardKind.CLOZE
 
 
-def feedback_for(right: bool | None) -> Feedback:
+def feedback_for(verdict: Verdict | str | None) -> Feedback:
     """The suggested grade and the grades allowed after a verdict (None: a self-graded card)."""
-    if right is None:
-        return Feedback(right=None, suggested=GOOD, allowed=ALL_GRADES)
-    if right:
-        return Feedback(right=True, suggested=GOOD, allowed=RIGHT_GRADES)
-    return Feedback(right=False, suggested=AGAIN, allowed=WRONG_GRADES)
+    if verdict is None:
+        return Feedback(verdict=None, suggested=GOOD, allowed=ALL_GRADES)
+    verdict = Verdict(verdict)
+    if verdict == Verdict.RIGHT:
+        return Feedback(verdict=verdict, suggested=GOOD, allowed=RIGHT_GRADES)
+    if verdict == Verdict.PARTLY:
+        return Feedback(verdict=verdict, suggested=HARD, allowed=PARTLY_GRADES)
+    return Feedback(verdict=verdict, suggested=AGAIN, allowed=WRONG_GRADES)
 
 
-def grade_refusal(*, right: bool | None, rating: int) -> str:
+def grade_refusal(*, verdict: Verdict | str | None, rating: int) -> str:
     """Why this grade may not follow this verdict, in the learner's words ('' when it may)."""
-    if rating in feedback_for(right).allowed:
+    if rating in feedback_for(verdict).allowed:
         return ""
-    if right:
+    if verdict == Verdict.RIGHT:
         return "You answered right: grade it Hard, Good or Easy."
+    if verdict == Verdict.PARTLY:
+        return "You got part of it right: grade it Again or Hard."
     return "You did not answer right, so this card is graded Again."
 
 
-def answer_feedback(
+def answer_verdict(
     *,
     kind: str,
     front: str = "",
@@ -80,18 +103,22 @@ def answer_feedback(
     choices: Sequence[tuple[int, bool]] = (),
     picked: Iterable[int] = (),
     typed: str = "",
-) -> Feedback:
+) -> Verdict | None:
     """Check an answer to a card of this kind: choices as (id, is correct), or typed cloze text.
 
     Nothing picked or typed is a wrong answer (the learner gave up); a basic card has no verdict.
     """
     if kind in CHOICE_KINDS:
-        right = choices_are_right(picked, [pk for pk, correct in choices if correct])
-    elif kind == CardKind.CLOZE:
+        return choices_verdict(picked, [pk for pk, correct in choices if correct])
+    if kind == CardKind.CLOZE:
         right = cloze_is_right(typed, front=front, accepted_answers=accepted_answers)
-    else:
-        right = None
-    return feedback_for(right)
+        return Verdict.RIGHT if right else Verdict.WRONG
+    return None
+
+
+def answer_feedback(**answer) -> Feedback:
+    """The feedback on an answer (the arguments of answer_verdict)."""
+    return feedback_for(answer_verdict(**answer))
 
 
 def normalise(text: str) -> str:
@@ -122,6 +149,16 @@ def choices_are_right(selected: Iterable[int], correct: Iterable[int]) -> bool:
     """Right only when exactly the correct choices are picked (all of them for multi-select)."""
     picked = set(selected)
     return bool(picked) and picked == set(correct)
+
+
+def choices_verdict(selected: Iterable[int], correct: Iterable[int]) -> Verdict:
+    """Right: exactly the correct choices; partly: some of them and nothing else; else wrong."""
+    picked, wanted = set(selected), set(correct)
+    if choices_are_right(picked, wanted):
+        return Verdict.RIGHT
+    if picked and picked < wanted:
+        return Verdict.PARTLY
+    return Verdict.WRONG
 
 
 def cloze_html(front: str, *, reveal: bool) -> SafeString:

@@ -36,3 +36,27 @@ def topics_with_lessons() -> QuerySet[Topic]:
 
 def articles() -> QuerySet[Article]:
     return Article.objects.all()
+
+
+def published_cards_table() -> list[dict]:
+    """Published cards per topic (in article order) and kind, with critical cards and clinical
+    notes, one row per topic (one grouped query); for the README's table and the docs."""
+    from django.db.models import Count, Q
+
+    from quizzes.content.models import CardKind, CardStatus
+
+    published = Q(cards__status=CardStatus.PUBLISHED)
+    counts = {
+        f"kind_{kind}": Count("cards", filter=published & Q(cards__kind=kind))
+        for kind in CardKind.values
+    }
+    return list(
+        Topic.objects.in_reading_order()
+        .annotate(
+            **counts,
+            total=Count("cards", filter=published),
+            critical=Count("cards", filter=published & Q(cards__critical=True)),
+            notes=Count("cards", filter=published & ~Q(cards__clinical_note="")),
+        )
+        .values("title", "total", "critical", "notes", *counts)
+    )

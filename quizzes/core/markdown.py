@@ -6,6 +6,7 @@ from functools import lru_cache
 
 import markdown as markdown_lib
 import nh3
+from django.utils.html import escape, linebreaks
 from django.utils.safestring import SafeString, mark_safe
 
 ALLOWED_TAGS = {
@@ -59,7 +60,14 @@ def render_markdown(text: str) -> SafeString:
 # results. The key is the text itself, so an edited card can never be served stale.
 @lru_cache(maxsize=4096)
 def _sanitised_html(text: str) -> str:
-    html = markdown_lib.markdown(text, extensions=["tables", "sane_lists"], output_format="html")
+    try:
+        html = markdown_lib.markdown(
+            text, extensions=["tables", "sane_lists"], output_format="html"
+        )
+    except RecursionError:
+        # Python-Markdown recurses once per nesting level (lists ~1,000 deep); such text is shown
+        # as it was typed rather than failing the page.
+        html = linebreaks(escape(text))
     cleaned = nh3.clean(
         html,
         tags=ALLOWED_TAGS,

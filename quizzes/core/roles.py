@@ -13,6 +13,8 @@ INSTRUCTOR_MODELS = {
     "lesson": ("add", "change", "delete", "view"),
     "card": ("add", "change", "delete", "view"),
     "choice": ("add", "change", "delete", "view"),
+    # The reports queue: read and resolve learners' reports and automatic flags.
+    "cardreport": ("change", "view"),
     "trainingmodule": ("add", "change", "delete", "view"),
     "modulelesson": ("add", "change", "delete", "view"),
     "assignment": ("add", "change", "delete", "view"),
@@ -22,7 +24,12 @@ INSTRUCTOR_MODELS = {
     "groupinstructor": ("add", "change", "delete", "view"),
     "reminder": ("view",),
 }
-EXTRA_PERMISSIONS = ("view_cohort_statistics", "upload_learners", "revoke_certificate")
+EXTRA_PERMISSIONS = (
+    "view_cohort_statistics",
+    "upload_learners",
+    "revoke_certificate",
+    "signoff_card",
+)
 # The apps whose permissions the group may hold (never auth: no user administration).
 INSTRUCTOR_APPS = ("content", "training", "insights")
 

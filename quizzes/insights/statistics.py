@@ -8,9 +8,9 @@ tests/insights/oracles.py). The selectors gather the numbers with aggregate quer
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
-from datetime import date, timedelta
+from collections.abc import Sequence
 
+from quizzes.review.days import streak  # noqa: F401 - defined with the learning day, used here too
 from quizzes.review.scheduling import DEFAULT_PARAMETERS
 
 # The forgetting curve of FSRS-6 as fsrs.Scheduler.get_card_retrievability computes it:
@@ -30,18 +30,6 @@ def forgetting_curve(elapsed_days: int, stability: float) -> float:
 def ratio(part: int | float, whole: int | float) -> float | None:
     """part / whole, or None when there is nothing to divide (shown as a dash, never as 0%)."""
     return part / whole if whole else None
-
-
-def streak(review_days: Iterable[date], *, today: date) -> int:
-    """Consecutive learning days with at least one review, ending today — or yesterday, so a
-    streak is not lost before the learner has had the chance to review today."""
-    days = set(review_days)
-    day = today if today in days else today - timedelta(days=1)
-    count = 0
-    while day in days:
-        count += 1
-        day -= timedelta(days=1)
-    return count
 
 
 def variance_from_moments(*, mean: float, mean_of_squares: float) -> float:

@@ -9,6 +9,7 @@ the heatmap and the forecast agree, even in the hour a daylight-saving change mo
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -57,3 +58,15 @@ class LearningDay:
     def number(self, moment: datetime) -> int:
         """The learning day as days since 1970-01-01 (what LearningDayNumber gives in SQL)."""
         return (self.day_of(moment) - EPOCH).days
+
+
+def streak(review_days: Iterable[date], *, today: date) -> int:
+    """Consecutive learning days with at least one review, ending today — or yesterday, so a
+    streak is not lost before the learner has had the chance to review today."""
+    days = set(review_days)
+    day = today if today in days else today - timedelta(days=1)
+    count = 0
+    while day in days:
+        count += 1
+        day -= timedelta(days=1)
+    return count

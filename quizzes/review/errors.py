@@ -20,3 +20,20 @@ class GradeRefused(ReviewRejected):
 
 class NotTheLearners(ReviewRejected):
     """The card or answer is not this learner's (another learner's id, or never unlocked)."""
+
+
+class NothingPicked(ReviewRejected):
+    """A choice card checked with no choice picked (nothing is recorded)."""
+
+
+class LimitReached(ReviewRejected):
+    """An answer to a new card beyond today's new-card limit, or to a review card beyond the
+    review limit (another tab answered the cards that fitted)."""
+
+
+class ShownOnAnotherDay(StaleAnswer):
+    """The card was shown on an earlier learning day: its token expired when that day ended."""
+
+
+class CardWithdrawn(ReviewRejected):
+    """The card was unpublished, sent back to review or retired since it was shown."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from zoneinfo import available_timezones
 
 from django import forms
@@ -89,8 +90,6 @@ class GradeForm(ShownCardForm):
         choices=[("1", "Again"), ("2", "Hard"), ("3", "Good"), ("4", "Easy")],
         error_messages={"invalid_choice": "Choose a grade from 1 (Again) to 4 (Easy)."},
     )
-    # The signed verdict of the check step; required for choice and cloze cards (see the view).
-    verdict = forms.CharField(max_length=500, required=False)
 
 
 class UndoForm(ReviewPostForm):
@@ -162,6 +161,18 @@ class LearnerSettingsForm(forms.ModelForm):
             "invalid_choice": "Choose a time zone from the list, such as Europe/London."
         },
     )
+    learn_ahead_minutes = forms.IntegerField(
+        label="Learn ahead (minutes)",
+        min_value=0,
+        max_value=720,
+        help_text="When nothing else is due, learning cards due within this many minutes are "
+        "shown instead of making you wait (default 20, as in Anki; 0 waits until they are due).",
+        error_messages={
+            "min_value": "Learn ahead cannot be negative.",
+            "max_value": "Learn ahead can be at most 720 minutes (12 hours).",
+            "invalid": "Enter the minutes as a whole number, such as 20.",
+        },
+    )
     day_start_hour = forms.TypedChoiceField(
         label="Learning day starts at",
         coerce=int,
@@ -180,6 +191,7 @@ class LearnerSettingsForm(forms.ModelForm):
             "max_reviews_per_day",
             "time_zone",
             "day_start_hour",
+            "learn_ahead_minutes",
         ]
 
     def clean(self) -> dict:
@@ -193,3 +205,25 @@ class LearnerSettingsForm(forms.ModelForm):
                 f"({ordinary:.2f}).",
             )
         return cleaned
+
+
+def time_zone_known(name: str) -> bool:
+    """Whether the zone database knows this zone name (and it is a place, not an alias)."""
+    return name in _known_zones()
+
+
+@functools.cache
+def _known_zones() -> frozenset[str]:
+    return frozenset(name for name, _label in _time_zone_choices())
+
+
+class DetectedTimeZoneForm(forms.Form):
+    """The time zone the learner's browser reports on their first visit."""
+
+    time_zone = forms.CharField(max_length=64)
+
+    def clean_time_zone(self) -> str:
+        name = self.cleaned_data["time_zone"]
+        if not time_zone_known(name):
+            raise forms.ValidationError("That is not a time zone this site knows.")
+        return name

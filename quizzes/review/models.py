@@ -8,13 +8,15 @@ queue statement (queue_sql.py) says the same in SQL and is checked against these
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from quizzes.content.answers import Verdict
 from quizzes.content.models import Card, CardStatus, Lesson
 from quizzes.review.days import LearningDay, zone_or_utc
 from quizzes.review.scheduling import Memory, Scheduler, make_scheduler
@@ -55,8 +57,17 @@ class LearnerSettings(models.Model):
         default=200, validators=[MaxValueValidator(9999)]
     )
     time_zone = models.CharField(max_length=64, default="UTC")
+    # False until the learner chose a zone or their browser reported one (on their first visit).
+    time_zone_set = models.BooleanField(default=False, db_default=False)
     day_start_hour = models.PositiveSmallIntegerField(
         default=4, validators=[MaxValueValidator(23)], help_text="Hour the learning day starts."
+    )
+    learn_ahead_minutes = models.PositiveSmallIntegerField(
+        default=20,
+        db_default=20,
+        validators=[MaxValueValidator(720)],
+        help_text="When nothing else is due, learning cards due within this many minutes are "
+        "shown (Anki's learn-ahead limit).",
     )
     fsrs_parameters = models.JSONField(
         null=True, blank=True, help_text="Parameters fitted to this learner; empty means defaults."
@@ -67,6 +78,10 @@ class LearnerSettings(models.Model):
 
     def __str__(self) -> str:
         return f"Settings of {self.user}"
+
+    @property
+    def learn_ahead(self) -> timedelta:
+        return timedelta(minutes=self.learn_ahead_minutes)
 
     @property
     def learning_day(self) -> LearningDay:
@@ -180,6 +195,18 @@ class ReviewLogQuerySet(models.QuerySet):
         """Standing answers (standing_q)."""
         return self.filter(standing_q())
 
+    def counted_against_limits(self, *, user: Any, day_start: datetime) -> dict[str, int]:
+        """The learner's standing answers since their day started that count against the daily
+        limits: to new cards (`new_done`) and to review cards (`reviews_done`); 1 query."""
+        return (
+            self.standing()
+            .filter(user=user, reviewed_at__gte=day_start)
+            .aggregate(
+                new_done=models.Count("id", filter=Q(stage_before=MemoryStage.NEW)),
+                reviews_done=models.Count("id", filter=Q(stage_before=MemoryStage.REVIEW)),
+            )
+        )
+
 
 class ReviewLog(models.Model):
     """One answer. Rows are only ever added; an undo adds a ReviewUndo row instead of deleting."""
@@ -205,6 +232,13 @@ class ReviewLog(models.Model):
     desired_retention = models.FloatField()
     fsrs_parameters = models.JSONField(null=True, blank=True)
     token = models.CharField(max_length=64, unique=True, help_text="One-time token of the answer.")
+    # A database default too: rows written by raw SQL (the benchmark's dataset) need no value.
+    overridden = models.BooleanField(
+        default=False,
+        db_default=False,
+        help_text="The learner counted a typed answer marked wrong as right (\u201cI typed it "
+        "right\u201d).",
+    )
 
     objects = ReviewLogQuerySet.as_manager()
 
@@ -228,6 +262,37 @@ class ReviewLog(models.Model):
         return f"{self.user} rated card {self.card_id} {self.rating} at {when}"
 
 
+class CheckedAnswer(models.Model):
+    """The first check of a shown card (or "Show answer" before any): its verdict is final for
+    the card as it was shown (its memory state's version, which the one-time token names, so a
+    second tab or a reload showing the same card gets the same verdict), and grading reads it
+    here. A new version (after an answer, an undo) is a new showing with a check of its own."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="checked_answers"
+    )
+    # A check nobody graded is not history worth keeping a card for (content's "in use").
+    card = models.ForeignKey(Card, on_delete=models.CASCADE, related_name="checked_answers")
+    verdict = models.CharField(max_length=8, choices=[(v.value, v.name.title()) for v in Verdict])
+    picked = models.JSONField(default=list, blank=True, help_text="Choice ids picked.")
+    typed = models.CharField(max_length=500, blank=True)
+    revealed = models.BooleanField(default=False, help_text="Show answer, without answering.")
+    overridden = models.BooleanField(default=False, help_text="“I typed it right”.")
+    version = models.PositiveIntegerField(help_text="MemoryState.version the card was shown at.")
+    checked_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "checked answer"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "card", "version"], name="checkedanswer_once_per_showing"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} checked card {self.card_id}: {self.verdict}"
+
+
 class ReviewUndo(models.Model):
     review = models.OneToOneField(
         ReviewLog, on_delete=models.PROTECT, primary_key=True, related_name="undo"
@@ -244,6 +309,9 @@ class LessonRead(models.Model):
     )
     lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, related_name="reads")
     read_at = models.DateTimeField()
+    # Read only within a training module: the learner has not opened the topic, so its cards
+    # stay locked (the module's quiz asks them), also when more are published later.
+    within_module = models.BooleanField(default=False, db_default=False)
 
     class Meta:
         verbose_name = "lesson read by a learner"

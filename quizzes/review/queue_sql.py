@@ -7,11 +7,16 @@ answers); tests/review/test_queue_sql.py checks the two agree on random data, on
 PostgreSQL. Values travel only as named parameters; table names come from the models.
 
 Queue order (as in Anki): learning and relearning cards that are due (earliest first), then due
-review cards with the lowest predicted recall first, then new cards in reading order. New cards
-and reviews are capped per learning day. Lowest predicted recall without computing it: FSRS recall
-is R = (1 + FACTOR · t / S) ^ DECAY with DECAY < 0 and FACTOR > 0, strictly decreasing in t / S
-(t = days since the last review, S = stability) whatever the learner's parameters, so ordering by
-t / S descending is ordering by R ascending.
+review cards with the lowest predicted recall first, then new cards in reading order, then, when
+nothing else is left, learning cards due within the learner's learn-ahead limit (Anki's "learn
+ahead", 20 minutes by default), earliest first. New cards and reviews are capped per learning day.
+The learning count includes the cards within the learn-ahead limit, as Anki's does, so the count
+of cards left reaches 0 exactly when nothing more can be shown.
+
+Lowest predicted recall without computing it: FSRS recall is R = (1 + FACTOR · t / S) ^ DECAY
+with DECAY < 0 and FACTOR > 0, strictly decreasing in t / S (t = days since the last review,
+S = stability) whatever the learner's parameters, so ordering by t / S descending is ordering by
+R ascending.
 
 Plan, checked with EXPLAIN ANALYZE on PostgreSQL with the `make bench` data (1,000 learners, a
 million answers, 1,000 per learner): the newest standing answer (what undo takes back) is read as
@@ -24,7 +29,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from django.db import NotSupportedError, connection
 from django.utils import timezone
@@ -48,10 +53,12 @@ class QueueRow:
     new_done: int  # of which to new cards
     reviews_done: int  # of which to review cards
     last_id: int | None  # the newest standing answer (what undo takes back)
-    learning: int  # learning and relearning cards due now
+    learning: int  # learning and relearning cards due now or within the learn-ahead limit
     review: int  # review cards due now
     new: int  # new cards waiting
     next_due: datetime | None  # the next moment a started card comes due
+    next_learning_due: datetime | None  # ... a learning card beyond the learn-ahead limit
+    next_review_due: datetime | None  # ... a review card
     due_tomorrow: int  # started cards due before the end of tomorrow
     next_id: int | None  # the memory state to show next (None when nothing may be shown)
 
@@ -90,7 +97,8 @@ def statement(vendor: str) -> str:
         SELECT answered.done, answered.new_done, answered.reviews_done,
                (SELECT log.id FROM {table[ReviewLog]} log WHERE {standing}
                 ORDER BY log.id DESC LIMIT 1) AS last_id,
-               queue.learning, queue.review, queue.new, queue.next_due, queue.due_tomorrow,
+               queue.learning, queue.review, queue.new, queue.next_due, queue.next_learning_due,
+               queue.next_review_due, queue.due_tomorrow,
                CASE WHEN %(pick)s THEN (
                    SELECT state.id
                    FROM {table[MemoryState]} state
@@ -99,14 +107,15 @@ def statement(vendor: str) -> str:
                    INNER JOIN {table[Article]} article ON article.id = topic.article_id
                    LEFT OUTER JOIN {table[Lesson]} lesson ON lesson.id = card.lesson_id
                    WHERE {in_queue}
-                     AND ((state.stage {learning} AND state.due <= %(now)s)
+                     AND ((state.stage {learning} AND state.due <= %(ahead)s)
                           OR (state.stage = %(review)s AND state.due <= %(now)s
                               AND answered.reviews_done < %(max_reviews)s)
                           OR (state.stage = %(new)s AND answered.new_done < %(max_new)s))
                    ORDER BY
                        CASE WHEN state.card_id = %(prefer)s THEN 0 ELSE 1 END,
-                       CASE WHEN state.stage {learning} THEN 0
-                            WHEN state.stage = %(review)s THEN 1 ELSE 2 END,
+                       CASE WHEN state.stage {learning} AND state.due <= %(now)s THEN 0
+                            WHEN state.stage = %(review)s THEN 1
+                            WHEN state.stage = %(new)s THEN 2 ELSE 3 END,
                        CASE WHEN state.stage {learning} THEN state.due END,
                        CASE WHEN state.stage = %(review)s
                             THEN {elapsed_over_stability}
@@ -124,13 +133,17 @@ def statement(vendor: str) -> str:
             WHERE {standing} AND log.reviewed_at >= %(day_start)s
         ) answered, (
             SELECT
-                COALESCE(SUM(CASE WHEN state.stage {learning} AND state.due <= %(now)s
+                COALESCE(SUM(CASE WHEN state.stage {learning} AND state.due <= %(ahead)s
                     THEN 1 ELSE 0 END), 0) AS learning,
                 COALESCE(SUM(CASE WHEN state.stage = %(review)s AND state.due <= %(now)s
                     THEN 1 ELSE 0 END), 0) AS review,
                 COALESCE(SUM(CASE WHEN state.stage = %(new)s THEN 1 ELSE 0 END), 0) AS new,
                 MIN(CASE WHEN state.stage > %(new)s AND state.due > %(now)s THEN state.due END)
                     AS next_due,
+                MIN(CASE WHEN state.stage {learning} AND state.due > %(ahead)s THEN state.due END)
+                    AS next_learning_due,
+                MIN(CASE WHEN state.stage = %(review)s AND state.due > %(now)s THEN state.due END)
+                    AS next_review_due,
                 COALESCE(SUM(CASE WHEN state.stage > %(new)s AND state.due < %(tomorrow_end)s
                     THEN 1 ELSE 0 END), 0) AS due_tomorrow
             FROM {table[MemoryState]} state
@@ -148,6 +161,7 @@ def queue_row(
     tomorrow_end: datetime,
     new_cards_per_day: int,
     max_reviews_per_day: int,
+    learn_ahead: timedelta = timedelta(0),
     topic_id: int | None = None,
     pick_card: bool = True,
     prefer_card_id: int | None = None,
@@ -168,6 +182,7 @@ def queue_row(
         "review": MemoryStage.REVIEW.value,
         "relearning": MemoryStage.RELEARNING.value,
         "now": adapt(now),
+        "ahead": adapt(now + learn_ahead),
         "day_start": adapt(day_start),
         "tomorrow_end": adapt(tomorrow_end),
     }
@@ -175,7 +190,8 @@ def queue_row(
         cursor.execute(statement(connection.vendor), params)
         names = [column[0] for column in cursor.description]
         row = dict(zip(names, cursor.fetchone(), strict=True))
-    row["next_due"] = _aware(row["next_due"])
+    for name in ("next_due", "next_learning_due", "next_review_due"):
+        row[name] = _aware(row[name])
     return QueueRow(**row)
 
 

@@ -1,8 +1,10 @@
-"""One-time tokens of the review screen: a shown card, and the verdict of its checked answer.
+"""One-time tokens of the review screen: a shown card.
 
 Every shown card carries a signed token (user, card, MemoryState.version, time shown, random
-nonce). An answer stores the token (or its SHA-256) in a unique column, so a repeat of the same
-submission is recognised; the version makes an answer to a card that changed meanwhile stale.
+nonce). The check of its answer (CheckedAnswer) and the answer itself (ReviewLog) store the token
+(or its SHA-256) in a unique column, so the first verdict is final and a repeat of the same
+submission is recognised; the version makes an answer to a card that changed meanwhile stale, and
+the time shown makes the token expire when the learner's day ends.
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ from typing import Any
 from django.core import signing
 
 TOKEN_SALT = "bonelearn.review.card"
-VERDICT_SALT = "bonelearn.review.verdict"
 ANSWER_TIMER_CAP_MS = 60_000
 
 
@@ -39,6 +40,16 @@ class CardToken:
     def stored(self) -> str:
         """The token as the review log stores it."""
         return stored_token(self.raw)
+
+    @property
+    def seed(self) -> int:
+        return token_seed(self.raw)
+
+
+def token_seed(token: str) -> int:
+    """A number only this showing has (its token holds a random nonce): what shuffles its
+    choices, the same way every time the showing is drawn."""
+    return int.from_bytes(hashlib.sha256(token.encode()).digest()[:8], "big")
 
 
 def stored_token(token: str) -> str:
@@ -71,25 +82,3 @@ def token_read(token: str) -> CardToken:
     return CardToken(
         user_id=user_id, card_id=card_id, version=version, issued_at=issued_at, raw=token
     )
-
-
-def verdict_issue(*, token: CardToken, right: bool) -> str:
-    """A signed statement that the answer checked for this shown card was right or wrong.
-
-    Bound to the learner, the card, its version and the one-time token, so it cannot be reused
-    for another card, another showing of the same card, or another learner.
-    """
-    payload = [token.user_id, token.card_id, token.version, token.stored, bool(right)]
-    return signing.dumps(payload, salt=VERDICT_SALT, compress=False)
-
-
-def verdict_read(verdict: str, *, token: CardToken) -> bool:
-    """Whether the checked answer was right; raises signing.BadSignature unless the verdict was
-    issued for exactly this shown card."""
-    payload = signing.loads(verdict, salt=VERDICT_SALT)
-    expected = [token.user_id, token.card_id, token.version, token.stored]
-    if not (isinstance(payload, list) and len(payload) == 5 and payload[:4] == expected):
-        raise signing.BadSignature("verdict issued for another card or showing")
-    if not isinstance(payload[4], bool):
-        raise signing.BadSignature("verdict payload has the wrong types")
-    return payload[4]

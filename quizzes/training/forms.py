@@ -119,6 +119,14 @@ class VerifyForm(forms.Form):
         help_text="The code printed under the QR code, e.g. ABCD-EFGH-IJKL-MNOP.",
     )
 
+    def clean_code(self) -> str:
+        code = self.cleaned_data["code"]
+        if not normalise_code(code):
+            raise forms.ValidationError(
+                "A certificate code is made of letters and digits, e.g. ABCD-EFGH-IJKL-MNOP."
+            )
+        return code
+
 
 class RevokeForm(forms.Form):
     reason = forms.CharField(

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from quizzes.training.views import attempts, certificates, pages
+from quizzes.training.views import attempts, certificates, pages, questions
 
 app_name = "training"
 
@@ -11,12 +11,12 @@ urlpatterns = [
     path("training/attempts/<int:attempt_id>/page/", attempts.attempt_save, name="attempt_save"),
     path(
         "training/attempts/<int:attempt_id>/questions/<int:position>/",
-        attempts.attempt_answer,
+        questions.attempt_answer,
         name="attempt_answer",
     ),
     path(
         "training/attempts/<int:attempt_id>/questions/<int:position>/flag/",
-        attempts.attempt_flag,
+        questions.attempt_flag,
         name="attempt_flag",
     ),
     path(

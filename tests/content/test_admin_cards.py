@@ -29,7 +29,7 @@ from tests.factories import (
 
 CHANGELIST = reverse("admin:content_card_changelist")
 REMEMBERED_REFUSAL = (
-    "Card “Remembered card” is in use (cards in learners' reviews); archive it instead."
+    "Card “Remembered card” is in use (cards in learners' reviews); retire it instead."
 )
 
 
@@ -48,6 +48,8 @@ def card_post(card: Card, choices: list[tuple[str, bool]] | None = None, **field
         "back": card.back,
         "explanation": card.explanation,
         "accepted_answers": card.accepted_answers,
+        "clinical_note": card.clinical_note,
+        "note_reference": card.note_reference,
         "source_excerpt": card.source_excerpt,
         "tags": card.tags,
         "position": card.position,
@@ -205,7 +207,7 @@ def test_instructor_reviews_fixes_previews_and_publishes_an_imported_draft(
     assert b"<strong>destroys</strong>" in learner_view.content
 
     published = action(instructor_client, "publish", [draft])
-    assert "Published 1 card." in " ".join(messages_of(published))
+    assert "Signed off and published 1 card." in " ".join(messages_of(published))
     draft.refresh_from_db()
     assert draft.status == CardStatus.PUBLISHED
 
@@ -322,12 +324,12 @@ def test_editing_a_published_card_keeps_learner_history(instructor_client):
 
 def test_bulk_publish_publishes_the_valid_and_lists_the_invalid(instructor_client):
     good = CardFactory(status=CardStatus.DRAFT)
-    bad = CardFactory(status=CardStatus.DRAFT, explanation="", front="Unexplained card")
+    bad = CardFactory(status=CardStatus.DRAFT, explanation="", front="Unexplained card?")
     response = action(instructor_client, "publish", [good, bad])
     notes = messages_of(response)
-    assert "Published 1 card." in notes
+    assert "Signed off and published 1 card." in notes
     assert (
-        "Not published: “Unexplained card”. A published card needs an explanation: "
+        "Not published: “Unexplained card?”. A published card needs an explanation: "
         "say why the answer is right."
     ) in notes
     good.refresh_from_db()
@@ -337,7 +339,7 @@ def test_bulk_publish_publishes_the_valid_and_lists_the_invalid(instructor_clien
         content_type=ContentType.objects.get_for_model(Card), action_flag=CHANGE
     )
     assert [(e.object_id, e.change_message) for e in entries] == [
-        (str(good.pk), "Published (bulk action).")
+        (str(good.pk), "Signed off and published (bulk action).")
     ]
     assert entries.get().user.username == "instructor"
 
@@ -346,7 +348,7 @@ def test_bulk_publish_publishes_the_valid_and_lists_the_invalid(instructor_clien
     ("name", "field", "value", "log"),
     [
         ("unpublish", "status", CardStatus.DRAFT, "Unpublished: back to draft (bulk action)."),
-        ("archive", "status", CardStatus.ARCHIVED, "Archived (bulk action)."),
+        ("archive", "status", CardStatus.ARCHIVED, "Retired (bulk action)."),
         ("mark_critical", "critical", True, "Marked critical (bulk action)."),
     ],
 )
@@ -374,7 +376,7 @@ def test_deleting_a_card_with_history_is_refused_and_points_to_archiving(instruc
     ]:
         assert response.status_code == 200
         assert (
-            "Card “Remembered card” is in use (cards in learners' reviews); archive it instead."
+            "Card “Remembered card” is in use (cards in learners' reviews); retire it instead."
             in messages_of(response)
         )
     assert Card.objects.filter(pk=card.pk).exists()
@@ -391,7 +393,7 @@ def test_bulk_delete_with_history_is_refused_as_a_whole(instructor_client):
     )
     assert response.status_code == 200
     assert (
-        "Card “Remembered card” is in use (cards in learners' reviews); archive it instead."
+        "Card “Remembered card” is in use (cards in learners' reviews); retire it instead."
         in messages_of(response)
     )
     assert Card.objects.count() == 2
@@ -424,7 +426,7 @@ def test_deleting_a_topic_with_history_is_refused(instructor_client):
     response = instructor_client.post(
         reverse("admin:content_topic_delete", args=[card.topic_id]), {"post": "yes"}, follow=True
     )
-    assert "is in use (review answers); archive its cards instead." in " ".join(
+    assert "is in use (review answers); retire its cards instead." in " ".join(
         messages_of(response)
     )
     assert Topic.objects.filter(pk=card.topic_id).exists()
@@ -601,13 +603,14 @@ ARTICLE = "content/bone-metastases.txt"
 UPLOAD = reverse("admin:content_article_upload")
 
 
-def upload(client, name: str = "bone-metastases.txt", text: bytes | None = None):
+def upload(client, name: str = "bone-metastases.txt", text: bytes | None = None, target="new"):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     if text is None:
         with open(ARTICLE, "rb") as handle:
             text = handle.read()
-    return client.post(UPLOAD, {"article": SimpleUploadedFile(name, text, "text/plain")})
+    article = SimpleUploadedFile(name, text, "text/plain")
+    return client.post(UPLOAD, {"article": article, "target": target})
 
 
 def test_upload_shows_the_dry_run_then_imports_on_confirm(instructor_client):
@@ -616,9 +619,9 @@ def test_upload_shows_the_dry_run_then_imports_on_confirm(instructor_client):
     assert not Article.objects.exists()  # the dry run wrote nothing
     page = preview.content.decode()
     assert "What this import would do" in page
-    payload = preview.context["confirm_form"].initial["payload"]
+    upload_id = preview.context["confirm_form"].initial["upload"]
 
-    done = instructor_client.post(UPLOAD, {"payload": payload, "confirm": "Import now"})
+    done = instructor_client.post(UPLOAD, {"upload": upload_id, "confirm": "Import now"})
     assert done.status_code == 302
     article = Article.objects.get()
     assert article.source_name == "bone-metastases.txt"
@@ -635,11 +638,11 @@ def test_upload_with_curated_cards_imports_them_published(instructor_client):
             "article": SimpleUploadedFile("bone-metastases.txt", article.read()),
             "curated_cards": SimpleUploadedFile("bone-metastases.cards.json", cards.read()),
         }
-    preview = instructor_client.post(UPLOAD, files)
+    preview = instructor_client.post(UPLOAD, {**files, "target": "new"})
     assert preview.status_code == 200
     assert "with curated cards" in preview.content.decode()
-    payload = preview.context["confirm_form"].initial["payload"]
-    instructor_client.post(UPLOAD, {"payload": payload, "confirm": "Import now"})
+    upload_id = preview.context["confirm_form"].initial["upload"]
+    instructor_client.post(UPLOAD, {"upload": upload_id, "confirm": "Import now"})
     assert Card.objects.filter(origin=CardOrigin.CURATED, status=CardStatus.PUBLISHED).exists()
 
 
@@ -651,18 +654,16 @@ def test_upload_of_curated_cards_that_are_not_json_is_refused(instructor_client)
             "article": SimpleUploadedFile("bone-metastases.txt", article.read()),
             "curated_cards": SimpleUploadedFile("cards.json", b"{not json"),
         }
-    response = instructor_client.post(UPLOAD, files)
+    response = instructor_client.post(UPLOAD, {**files, "target": "new"})
     assert response.status_code == 400
     assert "not valid JSON" in response.content.decode()
     assert not Article.objects.exists()
 
 
 def test_upload_confirm_with_a_forged_payload_writes_nothing(instructor_client):
-    response = instructor_client.post(
-        UPLOAD, {"payload": "forged:payload", "confirm": "Import now"}
-    )
+    response = instructor_client.post(UPLOAD, {"upload": "forged:payload", "confirm": "Import now"})
     assert response.status_code == 400
-    assert "does not match the preview" in response.content.decode()
+    assert "does not match any preview of yours" in response.content.decode()
     assert not Article.objects.exists()
 
 
@@ -799,7 +800,7 @@ def test_upload_never_turns_a_parser_failure_into_a_500(instructor_client, monke
     def broken(**kwargs):
         raise ArticleFormatError("could not be read as an article (IndexError while parsing)")
 
-    monkeypatch.setattr(quizzes.content.admin.articles, "import_article_text", broken)
+    monkeypatch.setattr(quizzes.content.admin.articles, "upload_preview", broken)
     response = upload(instructor_client)
     assert response.status_code == 400
     assert "could not be read as an article" in response.content.decode()
@@ -814,7 +815,7 @@ def test_binary_curated_cards_file_is_refused_like_the_command_does(instructor_c
             "article": SimpleUploadedFile("bone-metastases.txt", article.read()),
             "curated_cards": SimpleUploadedFile("cards.json", b'{"version": 1,\x00 "cards": []}'),
         }
-    response = instructor_client.post(UPLOAD, files)
+    response = instructor_client.post(UPLOAD, {**files, "target": "new"})
     assert response.status_code == 400
     assert "The curated cards file is not UTF-8 text (it contains binary data)." in (
         response.content.decode()

@@ -9,15 +9,17 @@ import io
 import pytest
 import tablib
 from django.contrib.admin.models import LogEntry
+from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
 from quizzes.content.admin.resources import CHOICE_COLUMNS, CardResource
 from quizzes.content.models import Card, CardKind, CardStatus, Choice
+from quizzes.core.roles import INSTRUCTORS_GROUP
 from quizzes.review.models import MemoryState
 from quizzes.review.services.reading import topic_open
-from tests.factories import CardFactory, LessonFactory, make_choice_card
+from tests.factories import CardFactory, LessonFactory, UserFactory, make_choice_card
 
 pytestmark = pytest.mark.django_db
 
@@ -34,6 +36,8 @@ HEADERS = [
     "accepted_answers",
     "tags",
     "source_excerpt",
+    "clinical_note",
+    "note_reference",
     *CHOICE_COLUMNS,
     "correct",
 ]
@@ -52,9 +56,16 @@ def to_csv(rows: list[dict[str, str]]) -> str:
     return out.getvalue()
 
 
-def import_rows(rows: list[dict[str, str]], *, dry_run: bool = False):
+def instructor_user():
+    """The instructor importing, as the admin passes them (publishing is their sign-off)."""
+    user = UserFactory(username="csv-instructor", is_staff=True)
+    user.groups.add(Group.objects.get(name=INSTRUCTORS_GROUP))
+    return user
+
+
+def import_rows(rows: list[dict[str, str]], *, dry_run: bool = False, user=None):
     dataset = tablib.Dataset().load(to_csv(rows), format="csv")
-    return CardResource().import_data(dataset, dry_run=dry_run)
+    return CardResource().import_data(dataset, dry_run=dry_run, user=user or instructor_user())
 
 
 def new_row(source, /, **overrides) -> dict[str, str]:

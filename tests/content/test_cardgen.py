@@ -15,6 +15,7 @@ from quizzes.content.cardgen import (
     generate_cards,
     split_sentences,
 )
+from quizzes.content.cardgen.wording import phrase
 from quizzes.content.parsing.text import parse_article
 from quizzes.content.parsing.tree import Table, normalise_text
 
@@ -52,6 +53,14 @@ def by_front(drafts, front):
     return next(draft for draft in drafts if draft.front == front)
 
 
+def asks(front: str, label: str, header: str) -> bool:
+    """The stem names the row and the column, as the learner would read them."""
+    front = front.lower()
+    return phrase(label).lower() in front and (
+        phrase(header).lower() in front or header == "Description"
+    )
+
+
 @pytest.mark.parametrize("name", ["seed", "osteo"])
 def test_each_table_row_yields_a_card_per_column(name, request):
     article, drafts = request.getfixturevalue(name)
@@ -62,13 +71,13 @@ def test_each_table_row_yields_a_card_per_column(name, request):
             assert len(cards) == len(table.header) - 1, line
             assert {(d.topic_key, d.lesson_key) for d in cards} == {(topic.key, lesson.key)}
             assert sorted(d.back for d in cards) == sorted(row[1:])
-            for card in cards:
-                assert card.front.endswith(f" for {row[0]}?")
+            for card, header in zip(cards, table.header[1:], strict=True):
+                assert asks(card.front, row[0], header), card.front
 
 
 def test_table_question_from_the_issue(seed):
     _, drafts = seed
-    card = by_front(drafts, "Common Lesion Type for Prostate Cancer?")
+    card = by_front(drafts, "What is the common lesion type for prostate cancer?")
     assert card.kind == MCQ
     assert card.back == "Osteoblastic"
     assert sorted(card.choices) == [
@@ -93,7 +102,8 @@ def test_mcq_distractors_come_from_the_same_column(name, request):
                     d
                     for d in drafts
                     if d.source_excerpt == line.strip()
-                    and d.front.startswith(f"{table.header[column]} for ")
+                    and asks(d.front, row[0], table.header[column])
+                    and d.back == row[column]
                 )
                 others = {other[column] for other in table.rows} - {row[column]}
                 if card.kind == MCQ:
@@ -101,17 +111,19 @@ def test_mcq_distractors_come_from_the_same_column(name, request):
                     assert set(wrong) <= others and len(wrong) == len(set(wrong)) >= 2
                     assert [text for text, correct in card.choices if correct] == [row[column]]
                 else:
-                    assert card.kind == BASIC and len(others) < 2 and not card.choices
+                    # Too few distinct values, or options that would cue the answer.
+                    assert card.kind == BASIC and not card.choices
 
 
 def test_too_few_distinct_distractors_make_a_basic_card(seed, osteo):
     _, drafts = seed
-    assert by_front(drafts, "Purpose for Blood Tests?").kind == BASIC  # two-row table
+    two_rows = by_front(drafts, "In bone metastases, what is the purpose for blood tests?")
+    assert two_rows.kind == BASIC
     _, drafts = osteo
     # "Slows bone loss" repeats: only one distinct other value in the column.
-    card = by_front(drafts, "Main benefit for Alendronate?")
+    card = by_front(drafts, "In osteoporosis, what is the main benefit for alendronate?")
     assert (card.kind, card.back) == (BASIC, "Slows bone loss")
-    wide = by_front(drafts, "Common side effect for Denosumab?")
+    wide = by_front(drafts, "In osteoporosis, what is the common side effect for denosumab?")
     assert wide.kind == MCQ and len(wide.choices) == 4
 
 
@@ -187,17 +199,18 @@ def test_faq_without_a_matching_lesson_goes_to_the_first_overview_topic():
 def test_list_cards_lead_in_and_terms(seed):
     _, drafts = seed
     lead_in = by_front(
-        drafts, "Some important things to know about pain from bone metastases include:"
+        drafts, "List the important things to know about pain from bone metastases (4)."
     )
     assert lead_in.back.splitlines()[0] == "- Persistent pain that doesn’t get better with rest"
     assert len(lead_in.back.splitlines()) == 4
-    term = by_front(drafts, "Imaging Technologies: **X-rays**")
+    term = by_front(drafts, "Describe **X-rays** (imaging technologies).")
     assert term.back == "Good for spotting bone lesions and breaks."
     assert term.source_excerpt == "- X-rays: Good for spotting bone lesions and breaks."
-    prognosis = by_front(drafts, "Key differences include: **Prognosis**")
+    prognosis = by_front(drafts, "Describe **Prognosis** (key differences).")
     assert prognosis.back.startswith("Bone-only metastasis may have a better prognosis")
-    # A list after a heading, with no lead-in line, makes no card of its own.
-    assert not any(d.front.startswith("Key Takeaways") for d in drafts)
+    # A list right after a heading that names what it lists asks for that list.
+    takeaways = by_front(drafts, "List the key takeaways (5).")
+    assert takeaways.lesson_key == "key-takeaways" and len(takeaways.back.splitlines()) == 5
 
 
 @pytest.mark.parametrize("name", ["seed", "osteo"])
@@ -213,6 +226,9 @@ def test_cards_say_only_what_the_text_says(name, request):
         assert draft.source_excerpt in text, draft.front
         if "faq" not in draft.tags:
             assert draft.source_excerpt in lesson_sources[(draft.topic_key, draft.lesson_key)]
+        if draft.kind == "true_false":  # a statement copied from the text, judged True
+            assert draft.front in text and draft.back == "True"
+            continue
         for line in draft.back.splitlines():
             assert line.removeprefix("- ") in text, draft.front
         for choice, _ in draft.choices:
@@ -231,13 +247,14 @@ def test_editing_an_answer_keeps_the_card_key(osteo):
     _, drafts = osteo
     text = (ARTICLES / "osteoporosis.txt").read_text().replace("| Heartburn |", "| Indigestion |")
     edited = generate_cards(parse_article(text, source_name="osteoporosis.txt"))
-    before = by_front(drafts, "Common side effect for Alendronate?")
-    after = by_front(edited, "Common side effect for Alendronate?")
+    stem = "In osteoporosis, what is the common side effect for alendronate?"
+    before = by_front(drafts, stem)
+    after = by_front(edited, stem)
     assert before.key == after.key and after.back == "Indigestion"
-    cloze = next(d for d in edited if "30-70%" in d.front)
-    text = text.replace("30-70%", "40-70%")
+    cloze = next(d for d in edited if "{{c1::1 in 3}}" in d.front)
+    text = text.replace("About 1 in 3 women", "About 1 in 4 women")
     renumbered = generate_cards(parse_article(text, source_name="osteoporosis.txt"))
-    assert next(d for d in renumbered if "40-70%" in d.front).key == cloze.key
+    assert next(d for d in renumbered if "{{c1::1 in 4}}" in d.front).key == cloze.key
 
 
 def test_no_faq_variant_makes_no_faq_cards():
@@ -245,6 +262,9 @@ def test_no_faq_variant_makes_no_faq_cards():
     assert article.faq == []
     assert drafts and not any("faq" in d.tags for d in drafts)
     assert {d.kind for d in drafts} == {CLOZE, MCQ}
+    # "Cooling within 30 minutes improves survival." is too short to stand alone.
+    (cloze,) = [d for d in drafts if d.kind == CLOZE]
+    assert cloze.needs_edit.startswith("The sentence has fewer than 6 words")
 
 
 @pytest.mark.parametrize("path", [SEED, *sorted(ARTICLES.glob("*.txt"))], ids=lambda p: p.name)

@@ -47,11 +47,11 @@ def test_deleting_a_card_with_history_is_refused_with_a_pointer_to_archiving():
     log_review(user=UserFactory(), card=card, rating=3, at=NOW)
     assert deletion_refusal(card) == (
         "Card “Which lesion?” is in use (cards in learners' reviews, review answers); "
-        "archive it instead."
+        "retire it instead."
     )
     assert deletion_refusal(card.topic) == (
         f"Topic “{card.topic}” is in use (cards in learners' reviews, review answers); "
-        "archive its cards instead."
+        "retire its cards instead."
     )
 
 
@@ -62,7 +62,7 @@ def test_deleting_a_card_in_a_training_pool_is_refused():
     module = TrainingModule.objects.create(title="Ward 5 safety", slug="ward-5")
     module.question_pool.add(card)
     assert deletion_refusal(card) == (
-        "Card “Pooled card” is in use (training modules); archive it instead."
+        "Card “Pooled card” is in use (training modules); retire it instead."
     )
 
 

@@ -89,7 +89,10 @@ def bad_inputs(tmp_path: Path) -> list[tuple[Path, str]]:
             "is not UTF-8",
         ),
         (write(tmp_path, "prose.txt", b"only prose here.\nand more prose.\n"), "has no headings"),
-        (write(tmp_path, "nofacts.txt", b"Overview\n\nText.\nDetail\nMore.\n"), "has no key facts"),
+        (
+            write(tmp_path, "nonumber.txt", b"Key Fact #1: One\nText.\nKey Fact: Two\nMore.\n"),
+            "looks like a key fact but has no number",
+        ),
         (with_bad_cards, "topic 'Not a Topic' is not in the article"),
         (with_broken_json, "osteoporosis.cards.json: invalid JSON at line 1"),
     ]

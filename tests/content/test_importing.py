@@ -24,6 +24,7 @@ SEED = ROOT / "content" / "bone-metastases.txt"
 ARTICLES = Path(__file__).resolve().parents[1] / "data" / "articles"
 OSTEO = ARTICLES / "osteoporosis.txt"
 OSTEO_CARDS = ARTICLES / "osteoporosis.cards.json"
+ALENDRONATE_SIDE_EFFECT = "In osteoporosis, what is the common side effect for alendronate?"
 
 
 def seed_text() -> str:
@@ -136,8 +137,9 @@ def test_seed_reimport_changes_nothing_and_keeps_ids():
 
 @pytest.mark.django_db
 def test_seed_import_uses_few_queries(django_assert_max_num_queries):
-    # Bulk writes: the query count does not grow with the number of topics, lessons or cards.
-    with django_assert_max_num_queries(26):
+    # Bulk writes: the query count does not grow with the number of topics, lessons or cards
+    # (beyond SQLite's batches of a bulk insert: the cards' history rows take about seven).
+    with django_assert_max_num_queries(36):
         import_article_file(SEED)
     with django_assert_max_num_queries(10):
         report = import_article_file(SEED)
@@ -291,14 +293,14 @@ def test_variant_reimport_is_idempotent():
 @pytest.mark.django_db
 def test_edited_article_updates_in_place_by_stable_keys():
     import_osteo()
-    cloze = Card.objects.get(front__contains="{{c1::30-70%}}")
-    heartburn = Card.objects.get(front="Common side effect for Alendronate?")
+    cloze = Card.objects.get(front__contains="{{c1::30 minutes}}")
+    heartburn = Card.objects.get(front=ALENDRONATE_SIDE_EFFECT)
     topic = Topic.objects.get(key="key-fact-treatment-choices")
     lesson = Lesson.objects.get(topic=topic, key="medicines")
 
     edited = (
         osteo_text()
-        .replace("30-70%", "40-70%")
+        .replace("for 30 minutes a day", "for 40 minutes a day")
         .replace("| Heartburn |", "| Indigestion |")
         .replace("Key Fact #2: Treatment Choices", "Key Fact #5: Treatment Choices")
         .replace("Trials last 2-3 years.", "Trials last 3-4 years.")
@@ -308,13 +310,13 @@ def test_edited_article_updates_in_place_by_stable_keys():
     assert report.deleted["Card"] == 0
 
     cloze.refresh_from_db()
-    assert cloze.front == "Treatment lowers the chance of another fracture by {{c1::40-70%}}."
-    assert cloze.back == "40-70%"
+    assert cloze.front == "Weight-bearing exercise for {{c1::40 minutes}} a day keeps bones strong."
+    assert cloze.back == "40 minutes"
     heartburn.refresh_from_db()
     assert heartburn.back == "Indigestion"
     assert ("Indigestion", True) in [(c.text, c.is_correct) for c in heartburn.choices.all()]
     # The other rows' cards offer the new value as a distractor.
-    other = Card.objects.get(front="Common side effect for Denosumab?")
+    other = Card.objects.get(front=ALENDRONATE_SIDE_EFFECT.replace("alendronate", "denosumab"))
     assert "Indigestion" in other.choices.values_list("text", flat=True)
     topic.refresh_from_db()
     assert topic.number == 5
@@ -335,7 +337,13 @@ def test_removed_section_deletes_unstudied_cards_and_its_lesson():
         "“Preventing a fall prevents a fracture.”\n",
         "",
     )
-    report = import_osteo(text=edited)
+    held = import_osteo(text=edited)
+    # Without pruning nothing goes: the cards and the lesson are listed as held back.
+    assert Card.objects.filter(id__in=card_ids).count() == len(card_ids)
+    assert held.deleted == held.archived == {"Article": 0, "Topic": 0, "Lesson": 0, "Card": 0}
+    assert held.held["Card"] == len(card_ids)
+    assert held.held["Lesson"] == 1
+    report = import_osteo(text=edited, prune=True)
     assert not Card.objects.filter(id__in=card_ids).exists()
     assert not Lesson.objects.filter(pk=lesson.pk).exists()
     assert report.deleted["Card"] == len(card_ids)
@@ -354,7 +362,7 @@ def test_removed_cards_with_history_are_archived_and_their_lesson_and_topic_kept
     end = osteo_text().index("Looking Ahead")
     edited = osteo_text()[:start] + osteo_text()[end:]
 
-    report = import_osteo(text=edited)
+    report = import_osteo(text=edited, prune=True)
     studied.refresh_from_db()
     assert studied.status == CardStatus.ARCHIVED
     assert MemoryState.objects.filter(card=studied).exists()
@@ -366,7 +374,7 @@ def test_removed_cards_with_history_are_archived_and_their_lesson_and_topic_kept
     assert report.kept["Topic"] == 1
 
     # Archiving is recorded, so importing the same text again changes nothing more.
-    assert import_osteo(text=edited).changed == 0
+    assert import_osteo(text=edited, prune=True).changed == 0
     # And when the section comes back the untouched card is restored in place.
     back = import_osteo()
     studied.refresh_from_db()
@@ -377,7 +385,7 @@ def test_removed_cards_with_history_are_archived_and_their_lesson_and_topic_kept
 @pytest.mark.django_db
 def test_instructor_changes_to_generated_cards_are_left_alone():
     import_osteo()
-    published = Card.objects.get(front="Common side effect for Alendronate?")
+    published = Card.objects.get(front=ALENDRONATE_SIDE_EFFECT)
     published.status = CardStatus.PUBLISHED
     published.save()
     reworded = Card.objects.get(front__contains="{{c1::30 minutes}}")
@@ -389,7 +397,7 @@ def test_instructor_changes_to_generated_cards_are_left_alone():
         .replace("| Heartburn |", "| Indigestion |")
         .replace("exercise for 30 minutes a day", "exercise for 30 minutes every day")
     )
-    report = import_osteo(text=edited)
+    report = import_osteo(text=edited, prune=True)
     published.refresh_from_db()
     assert published.status == CardStatus.PUBLISHED
     assert published.back == "Heartburn"
@@ -412,7 +420,7 @@ def test_authored_cards_are_never_touched():
     edited = osteo_text().replace(
         "Exercise and Falls\nWeight-bearing exercise for 30 minutes a day keeps bones strong.\n", ""
     )
-    report = import_osteo(text=edited)
+    report = import_osteo(text=edited, prune=True)
     assert Card.objects.filter(pk=authored.pk, status=CardStatus.PUBLISHED).exists()
     assert Lesson.objects.filter(pk=lesson.pk).exists()
     assert report.kept["Lesson"] == 1
@@ -428,7 +436,8 @@ def test_dry_run_reports_changes_and_writes_nothing():
 
     import_osteo()
     before = snapshot()
-    report = import_osteo(text=osteo_text().replace("30-70%", "40-70%"), dry_run=True)
+    edited = osteo_text().replace("for 30 minutes a day", "for 40 minutes a day")
+    report = import_osteo(text=edited, dry_run=True)
     assert report.updated["Card"] == 1
     assert snapshot() == before
 
@@ -460,7 +469,7 @@ def test_two_articles_live_side_by_side():
 @pytest.mark.django_db
 def test_saving_a_card_unchanged_in_the_admin_is_not_an_edit():
     import_osteo()
-    card = Card.objects.get(front="Risk factors you can change include:")
+    card = Card.objects.get(front="List the risk factors you can change (3).")
     card.back = card.back.replace("\n", "\r\n") + "\n"  # what a browser's textarea sends back
     card.save()
     edited = osteo_text().replace(
@@ -503,7 +512,7 @@ def test_curated_card_removed_from_the_file_is_deleted_or_archived():
     study(studied)
     data = json.loads(OSTEO_CARDS.read_text(encoding="utf-8"))
     data["cards"] = [card for card in data["cards"] if card["key"] == "osteo-t-score-young-adult"]
-    report = import_osteo(cards=json.dumps(data))
+    report = import_osteo(cards=json.dumps(data), prune=True)
     assert report.deleted["Card"] == 1 and report.archived["Card"] == 1
     assert not Card.objects.filter(key="osteo-one-in-three-women").exists()
     studied.refresh_from_db()
@@ -551,7 +560,7 @@ def test_lesson_written_in_the_admin_under_an_imported_topic_survives_reimports(
     assert import_osteo().changed == 0
     # Even when the article drops the whole topic, the instructor's lesson keeps it alive.
     start, end = osteo_text().index("Key Fact #3:"), osteo_text().index("Looking Ahead")
-    report = import_osteo(text=osteo_text()[:start] + osteo_text()[end:])
+    report = import_osteo(text=osteo_text()[:start] + osteo_text()[end:], prune=True)
     notes.refresh_from_db()
     assert (notes.topic_id, notes.body) == (topic.pk, "Our ward's advice.")
     assert Topic.objects.filter(pk=topic.pk).exists()
@@ -588,7 +597,7 @@ def test_lesson_body_edited_by_an_instructor_is_kept_and_reported():
     )
     assert "kept (changed by an instructor or still in use)" in report.summary()
     # The generated cards still follow the article.
-    assert Card.objects.filter(front="Common side effect for Alendronate?", back="Indigestion")
+    assert Card.objects.filter(front=ALENDRONATE_SIDE_EFFECT, back="Indigestion")
     # An edited lesson that leaves the article is kept too, not deleted.
     falls = Lesson.objects.get(key="exercise-and-falls")
     falls.title = "Exercise, falls and you"
@@ -599,7 +608,8 @@ def test_lesson_body_edited_by_an_instructor_is_kept_and_reported():
             "Weight-bearing exercise for 30 minutes a day keeps bones strong.\n"
             "“Preventing a fall prevents a fracture.”\n",
             "",
-        )
+        ),
+        prune=True,
     )
     assert Lesson.objects.filter(pk=falls.pk, title="Exercise, falls and you").exists()
     assert report.deleted["Lesson"] == 0
@@ -627,7 +637,7 @@ def test_topic_order_set_in_the_admin_is_not_reset():
 def test_an_unchanged_imported_topic_that_left_the_article_is_deleted():
     import_osteo()
     start, end = osteo_text().index("Key Fact #3:"), osteo_text().index("Looking Ahead")
-    report = import_osteo(text=osteo_text()[:start] + osteo_text()[end:])
+    report = import_osteo(text=osteo_text()[:start] + osteo_text()[end:], prune=True)
     assert not Topic.objects.filter(key="key-fact-living-with-osteoporosis").exists()
     assert report.deleted["Topic"] == 1
     assert report.kept["Topic"] == 0

@@ -257,8 +257,8 @@ def test_duplicate_sub_headings_get_distinct_keys():
     ("text", "message"),
     [
         ("just one sentence.\nand another one.\n", "has no headings"),
-        ("Overview\n\nSome text here.\nDetails\nMore text.\n", "has no key facts"),
-        ("Key Fact #1: A\nText.\nKey Fact #1: B\nText.\n", "Key Fact #1 more than once"),
+        ("Key Fact #1: A\nText.\nKey Fact: B\nText.\n", "looks like a key fact but has no number"),
+        ("Key Fact #1: A\nText.\nKey Fact #2\nText.\n", "starts key fact 2 but has no title"),
     ],
 )
 def test_text_that_is_not_an_article(text, message):

@@ -28,13 +28,13 @@ NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 pytestmark = pytest.mark.django_db
 
 
-def test_publish_skips_invalid_cards_and_lists_their_problems():
+def test_publish_skips_invalid_cards_and_lists_their_problems(instructor):
     good = CardFactory(status=CardStatus.DRAFT)
     no_explanation = CardFactory(status=CardStatus.DRAFT, explanation="")
     bad_mcq = make_choice_card(wrong=("Osteoblastic",))
     Card.objects.filter(pk=bad_mcq.pk).update(status=CardStatus.DRAFT)
 
-    result = cards_publish(cards=Card.objects.all(), now=NOW)
+    result = cards_publish(cards=Card.objects.all(), now=NOW, by=instructor)
 
     assert [card.pk for card in result.published] == [good.pk]
     skipped = {card.pk: problems for card, problems in result.skipped}
@@ -50,7 +50,7 @@ def test_publish_skips_invalid_cards_and_lists_their_problems():
     }
 
 
-def test_publish_unlocks_the_card_for_learners_who_already_opened_the_topic():
+def test_publish_unlocks_the_card_for_learners_who_already_opened_the_topic(instructor):
     lesson = LessonFactory()
     reader, other_reader, stranger = UserFactory(), UserFactory(), UserFactory()
     topic_open(user=reader, topic=lesson.topic, now=NOW)
@@ -58,7 +58,7 @@ def test_publish_unlocks_the_card_for_learners_who_already_opened_the_topic():
     LessonRead.objects.create(user=stranger, lesson=LessonFactory(), read_at=NOW)
     card = CardFactory(lesson=lesson, status=CardStatus.DRAFT)
 
-    result = cards_publish(cards=[card], now=NOW)
+    result = cards_publish(cards=[card], now=NOW, by=instructor)
 
     assert result.unlocked == 2
     states = MemoryState.objects.filter(card=card)
@@ -66,14 +66,14 @@ def test_publish_unlocks_the_card_for_learners_who_already_opened_the_topic():
     assert all(state.stage == MemoryStage.NEW and state.unlocked_at == NOW for state in states)
 
 
-def test_publishing_again_creates_no_second_state():
+def test_publishing_again_creates_no_second_state(instructor):
     lesson = LessonFactory()
     reader = UserFactory()
     topic_open(user=reader, topic=lesson.topic, now=NOW)
     card = CardFactory(lesson=lesson, status=CardStatus.DRAFT)
-    cards_publish(cards=[card], now=NOW)
+    cards_publish(cards=[card], now=NOW, by=instructor)
 
-    again = cards_publish(cards=[card], now=NOW)
+    again = cards_publish(cards=[card], now=NOW, by=instructor)
 
     assert again.published == []
     assert [c.pk for c in again.already_published] == [card.pk]
@@ -89,11 +89,11 @@ def test_unlock_for_readers_ignores_unpublished_cards():
     assert not MemoryState.objects.exists()
 
 
-def test_a_card_that_fails_the_rules_is_announced_to_nobody():
+def test_a_card_that_fails_the_rules_is_announced_to_nobody(instructor):
     lesson = LessonFactory()
     topic_open(user=UserFactory(), topic=lesson.topic, now=NOW)
     card = CardFactory(lesson=lesson, status=CardStatus.DRAFT, explanation="")
-    result = cards_publish(cards=[card], now=NOW)
+    result = cards_publish(cards=[card], now=NOW, by=instructor)
     assert result.unlocked == 0 and result.skipped
     assert not MemoryState.objects.filter(card=card).exists()
 

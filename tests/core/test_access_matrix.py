@@ -15,6 +15,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from quizzes.content.models import CardReport, ReportReason
 from quizzes.core.roles import INSTRUCTORS_GROUP
 from quizzes.training.models import Assignment, Attempt, AttemptQuestion, Completion
 from quizzes.training.services.certificates import certificate_issue
@@ -56,9 +57,12 @@ EXPECTED: dict[str, tuple[str, dict[str, object]]] = {
     "review:topic": ("GET", _signed_in(200)),
     "content:article": ("GET", _signed_in(200)),
     "core:healthz": ("GET", _everyone(200)),
+    # Browsers ask for /favicon.ico before anyone logs in: a redirect to the static icon.
+    "core:favicon": ("GET", _everyone(301)),
     "review:review": ("GET", _signed_in(200)),
     "review:review_reveal": ("POST", _signed_in(400)),
     "review:review_check": ("POST", _signed_in(400)),
+    "review:review_override": ("POST", _signed_in(400)),
     "review:review_answer": ("POST", _signed_in(400)),
     "review:review_undo": ("POST", _signed_in(400)),
     "review:review_bury": ("POST", _signed_in(400)),
@@ -69,6 +73,7 @@ EXPECTED: dict[str, tuple[str, dict[str, object]]] = {
     "password_reset_confirm": ("GET", _everyone(200)),
     "password_reset_complete": ("GET", _everyone(200)),
     "review:settings": ("GET", _signed_in(200)),
+    "review:time_zone_detect": ("POST", _signed_in(400)),
     "insights:progress": ("GET", _signed_in(200)),
     "training:training": ("GET", _signed_in(200)),
     # The module is assigned to student A directly and to the nurses' group.
@@ -91,6 +96,10 @@ EXPECTED: dict[str, tuple[str, dict[str, object]]] = {
     "insights:instructor_dashboard": ("GET", _staff(200)),
     "insights:instructor_export": ("GET", _staff(200)),
     "insights:instructor_recalculate": ("POST", _staff(302)),
+    "content:report_create": ("POST", _signed_in(400)),
+    "content:my_reports": ("GET", _signed_in(200)),
+    "content:unread_replies": ("GET", _signed_in(200)),
+    "content:report_detail": ("GET", _only_a(200)),
 }
 
 # The admin has hundreds of URLs; these are the doors that matter.
@@ -107,6 +116,9 @@ ADMIN_EXPECTED: dict[str, tuple[str, dict[str, object]]] = {
         _admin(instructor=200, superuser=200),
     ),
     "admin:auth_user_add": ("GET", _admin(instructor=403, superuser=200)),
+    "admin:content_card_history": ("GET", _admin(instructor=200, superuser=200)),
+    "admin:content_cardreport_changelist": ("GET", _admin(instructor=200, superuser=200)),
+    "admin:content_cardreport_change": ("GET", _admin(instructor=200, superuser=200)),
 }
 
 
@@ -160,6 +172,9 @@ def world(db):
         position=1,
         choice_order=[choice.pk for choice in first.choices.all()],
     )
+    report = CardReport.objects.create(
+        card=first, reporter=student_a, reason=ReportReason.TYPO, created_at=now
+    )
     kwargs = {
         "password_reset_confirm": {"uidb64": "MQ", "token": "bad-token"},
         "review:topic": {"slug": first.topic.slug},
@@ -179,6 +194,9 @@ def world(db):
         "training:verify": {"code": certificate.code},
         "insights:instructor_export": {"table": "topics"},
         "admin:content_card_change": {"object_id": first.pk},
+        "admin:content_card_history": {"object_id": first.pk},
+        "admin:content_cardreport_change": {"object_id": report.pk},
+        "content:report_detail": {"pk": report.pk},
     }
     return users, kwargs
 

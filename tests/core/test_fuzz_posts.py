@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from urllib.parse import urlencode
 
 import pytest
 from django.contrib.auth.models import Group
@@ -16,6 +17,7 @@ from quizzes.core.roles import INSTRUCTORS_GROUP
 from quizzes.review.models import LearnerSettings, LessonRead, MemoryState, ReviewLog, ReviewUndo
 from quizzes.review.tokens import token_issue
 from quizzes.training.models import Assignment, Attempt, AttemptQuestion, Completion
+from tests.core.test_unreadable_requests import csrf_client, post_raw
 from tests.factories import MemoryStateFactory, UserFactory, make_choice_card, make_module
 
 FUZZ = settings(
@@ -40,7 +42,10 @@ ENDPOINTS = {
         "max_reviews_per_day",
         "time_zone",
         "day_start_hour",
+        "learn_ahead_minutes",
     ],
+    "review:time_zone_detect": ["time_zone"],
+    "review:review_override": REVIEW_FIELDS,
     "training:attempt_start": ["choice", "typed"],
     "training:attempt_answer": ["q1-choice", "q1-typed", "check"],
     "training:attempt_flag": ["flag"],
@@ -198,5 +203,52 @@ def test_endpoints_that_need_no_data_never_error(world, name):
         client.force_login(world["learner"])
         url = reverse(name, kwargs=world["kwargs"].get(name))
         assert _post(client, url, data) < 500
+
+    check()
+
+
+# Charsets a browser, a script or an attacker may name, and the content types they come with.
+CHARSETS = ["utf-16", "utf-16-le", "utf-32", "latin-1", "cp500", "utf-7", "shift_jis", "UTF8"]
+CHARSETS += ["bogus", ""]
+CONTENT_TYPES = [
+    "application/x-www-form-urlencoded",
+    "multipart/form-data; boundary=x",
+    "text/plain",
+    "application/json",
+]
+
+
+def _encoded(data: dict, charset: str) -> bytes:
+    try:
+        return urlencode(data, doseq=True).encode(charset or "utf-8", errors="replace")
+    except LookupError:  # a charset Python does not know is sent as UTF-8, as a browser would
+        return urlencode(data, doseq=True).encode()
+
+
+def odd_charset_posts(fields: list[str]):
+    """A form's data, a charset and a content type to send it with."""
+    return st.tuples(_form(fields), st.sampled_from(CHARSETS), st.sampled_from(CONTENT_TYPES))
+
+
+def post_in_charset(user, url: str, post: tuple) -> None:
+    """POST it with the CSRF check on, as in production, where it is the first to read the form;
+    never a server error."""
+    data, charset, content_type = post
+    body = _encoded(data, charset)
+    response = post_raw(csrf_client(user), url, body, f"{content_type}; charset={charset}")
+    assert response.status_code < 500, f"POST {url} {content_type} {charset} {body!r:.200}"
+
+
+@pytest.mark.parametrize("name", sorted(ENDPOINTS))
+def test_forms_in_odd_charsets_never_error_or_write(world, name):
+    learner = world["learner"]
+    url = reverse(name, kwargs=world["kwargs"].get(name))
+
+    @settings(FUZZ, max_examples=15)
+    @given(post=odd_charset_posts(ENDPOINTS[name]))
+    def check(post):
+        before = _snapshot(learner)
+        post_in_charset(learner, url, post)
+        assert _snapshot(learner) == before
 
     check()

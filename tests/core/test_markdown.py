@@ -181,3 +181,12 @@ def test_training_module_description_through_the_renderer(db):
 
     module = TrainingModule.objects.create(title="Ward 5", slug="ward-5", description=HOSTILE)
     assert live_hostile_markup(str(render_markdown(module.description))) == []
+
+
+@pytest.mark.parametrize(
+    "text", ["- " * 1_000 + "deep", "> " * 3_000 + "quoted", "[" * 1_000 + "x" + "]" * 1_000]
+)
+def test_markdown_nested_deeper_than_the_renderer_recurses_is_shown_as_typed(text):
+    html = str(render_markdown(text + " <script>alert(1)</script>"))
+    assert "deep" in html or "quoted" in html or "x" in html
+    assert "<script>" not in html

@@ -107,16 +107,49 @@ def _one_request_at_a_time_on_in_memory_sqlite() -> None:
     LiveServerThread.server_class = OneRequestAtATime
 
 
+# Every document reports what the Content-Security-Policy refused (Playwright's init scripts are
+# not subject to the page's policy).
+CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.reportCspViolation(
+    `${event.effectiveDirective} refused ${event.blockedURI || "inline code"} on ` +
+    `${location.pathname} (${event.sourceFile || "the page"}:${event.lineNumber})`
+  );
+});
+"""
+
+
+def _csp_console_message(message) -> bool:
+    return "Content Security Policy" in message.text
+
+
 @pytest.fixture
 def page(plain_http_site, browser, live_server) -> Iterator:
+    """A browser tab on the live server; the journey fails on a JavaScript error or on anything
+    the Content-Security-Policy refused (console messages and securitypolicyviolation events)."""
     context = browser.new_context(viewport=DESKTOP, base_url=live_server.url, locale="en-GB")
     context.set_default_timeout(10_000)
+    violations: list[str] = []
+    console: list[str] = []
+    context.expose_function("reportCspViolation", lambda report: violations.append(report))
+    context.add_init_script(CSP_LISTENER)
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on(
+        "console",
+        lambda message: (
+            console.append(message.text[:300]) if _csp_console_message(message) else None
+        ),
+    )
     yield page
+    if not page.is_closed():
+        page.evaluate("0")  # deliver any report still on its way
     context.close()
     assert errors == [], f"JavaScript errors on the page: {errors}"
+    assert violations == console == [], (
+        f"Content-Security-Policy violations: {sorted(set(violations))}; console: {console}"
+    )
 
 
 def log_in(page, username: str, password: str = PASSWORD) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.contrib.auth.models import Group
 
@@ -77,7 +79,9 @@ def test_instructor_publishes_an_mcq_that_a_learner_then_reviews(page):
     _log_out(page)
 
     log_in(page, "student_a")
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Review").click()
+    page.get_by_role("navigation", name="Main").get_by_role(
+        "link", name=re.compile(r"^Study now")
+    ).click()
     page.wait_for_load_state()
     screen = page.locator("#review-screen")
     assert screen.get_by_text(FRONT).is_visible()

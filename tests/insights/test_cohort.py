@@ -174,8 +174,10 @@ def test_matrix_orders_weakest_topics_first_and_filters_by_group(instructor):
             unlocked_at=last,
         )
 
-    remember(in_group, strong_card, 10.0, 10)  # R = 0.9
-    remember(in_group, weak_card, 10.0, 0)  # R = 1.0 for this learner …
+    # Mastery is recall 30 days from now: t = 30 whole days for a review an hour ago.
+    remember(in_group, strong_card, 100.0, 0)
+    remember(outside, strong_card, 100.0, 0)
+    remember(in_group, weak_card, 10.0, 0)  # 81% for this learner …
     remember(outside, weak_card, 1.0, 30)  # … but the whole cohort is weak on it
     remember(instructor, strong_card, 1.0, 300)  # staff are not the cohort
     log_review(user=in_group, card=strong_card, rating=1, at=NOW - timedelta(days=2))
@@ -184,22 +186,30 @@ def test_matrix_orders_weakest_topics_first_and_filters_by_group(instructor):
     matrix = cohort.topic_matrix(now=NOW)
     assert matrix.topics == [weak, strong, untouched]
     assert [row.learner for row in matrix.rows] == [in_group, outside]
-    r_outside = statistics.forgetting_curve(30, 1.0)
-    assert matrix.cohort[0].mastery == pytest.approx((1.0 + r_outside) / 2)
-    assert matrix.cohort[1].mastery == pytest.approx(0.9)
+    r_in, r_outside = statistics.forgetting_curve(30, 10.0), statistics.forgetting_curve(60, 1.0)
+    # The cohort's mastery is the mean of its learners' (each topic has one published card).
+    assert matrix.cohort[0].mastery == pytest.approx((r_in + r_outside) / 2)
+    assert matrix.cohort[1].mastery == pytest.approx(statistics.forgetting_curve(30, 100.0))
     assert matrix.cohort[1].accuracy == 0.5
-    assert matrix.cohort[2].mastery is None
-    assert matrix.rows[0].cells[0].mastery == pytest.approx(1.0)
-    assert matrix.rows[0].cells[1].accuracy == 0.0
+    assert (matrix.cohort[2].mastery, matrix.cohort[2].introduced) == (0.0, 0)
+    assert matrix.rows[0].cells[0].mastery == pytest.approx(r_in)
+    assert not matrix.rows[0].cells[0].weak and matrix.rows[1].cells[0].weak
+    assert matrix.rows[0].cells[1].accuracy == 0.0 and matrix.rows[0].cells[1].weak
+    assert matrix.rows[0].cells[2].mastery == 0.0 and not matrix.rows[0].cells[2].weak
 
     filtered = cohort.topic_matrix(now=NOW, group=group)
-    assert filtered.topics == [strong, weak, untouched]
+    assert filtered.topics == [weak, strong, untouched]
     assert [row.learner for row in filtered.rows] == [in_group]
-    assert filtered.cohort[0].accuracy == 0.0
+    assert filtered.cohort[0].mastery == pytest.approx(r_in)
+    assert filtered.cohort[1].accuracy == 0.0
 
     cells = list(cohort.learner_topic_cells(now=NOW, group=group))
     assert len(cells) == 3
     assert {(c[0], c[1]) for c in cells} == {(in_group, t) for t in (strong, weak, untouched)}
+    # The export's cells are the dashboard's, one definition.
+    exported = {topic: cell.mastery for _, topic, cell in cells}
+    shown = dict(zip(filtered.topics, [c.mastery for c in filtered.rows[0].cells], strict=True))
+    assert exported == shown
 
 
 def _grow(n_learners: int, n_cards: int):
@@ -229,7 +239,7 @@ def _grow(n_learners: int, n_cards: int):
     ("build", "budget"),
     [
         # Storing a remembered figure in the cache adds 7 queries (2 reads, a 5-statement write).
-        (lambda: cohort.topic_matrix(now=NOW), 7 + 7),
+        (lambda: cohort.topic_matrix(now=NOW), 8 + 7),
         (lambda: items.card_table(), 5),
         (lambda: items.card_page(), 6 + 7),
         (lambda: items.card_page(order="reviews", page=2, page_size=2), 6 + 2 * 7),
@@ -248,6 +258,22 @@ def test_query_count_does_not_grow_with_learners_cards_or_answers(
     remembered.forget_cohort_figures()
     with django_assert_max_num_queries(budget):
         build()
+
+
+def test_typed_right_overrides_are_counted_for_instructors(student, other_student):
+    from django.template.loader import render_to_string
+
+    from quizzes.review.models import ReviewLog
+
+    card = CardFactory(kind=CardKind.CLOZE, front="Mostly {{c1::osteolytic}}.")
+    for learner in (student, other_student):
+        log_review(user=learner, card=card, rating=3, at=NOW - timedelta(days=1))
+    log_review(user=student, card=card, rating=3, at=NOW, undone=NOW)  # undone: not counted
+    ReviewLog.objects.filter(user=student).update(overridden=True)
+    analysis = items.card_item_analysis(card=card)
+    assert (analysis["row"].reviews, analysis["row"].overrides) == (2, 1)
+    html = render_to_string("insights/_card_statistics.html", analysis)
+    assert "“I typed it right”" in html and "<td>1 of 2 reviews</td>" in html
 
 
 def test_card_statistics_template_renders_the_item_analysis(quiz):

@@ -9,6 +9,8 @@ import pytest
 from quizzes.insights.selectors import figures, progress
 from quizzes.review import scheduling
 from quizzes.review.models import LearnerSettings, MemoryStage, MemoryState
+from quizzes.review.services.reading import topic_open
+from quizzes.review.services.recording import review_record
 from tests.factories import (
     CardFactory,
     LessonFactory,
@@ -16,6 +18,7 @@ from tests.factories import (
     TopicFactory,
     log_review,
     make_module,
+    shown,
     submit_attempt,
 )
 
@@ -39,20 +42,39 @@ def remembered(user, card, *, stability, last_review, due=None, stage=MemoryStag
     )
 
 
-def test_mastery_is_mean_retrievability_of_introduced_cards(student):
+def test_mastery_is_the_share_of_cards_recalled_in_30_days(student):
     topic = TopicFactory()
     cards = [CardFactory(lesson=LessonFactory(topic=topic)) for _ in range(4)]
-    # t = S gives exactly 90% (FSRS's definition of stability); t = 0 gives 100%.
-    remembered(student, cards[0], stability=10.0, last_review=NOW - timedelta(days=10, hours=3))
-    remembered(student, cards[1], stability=3.5, last_review=NOW - timedelta(hours=5))
+    # t = S gives exactly 90% (FSRS's definition of stability): recall 30 days from now of a
+    # card reviewed today with S = 30, and of one reviewed 10 days ago with S = 40.
+    remembered(student, cards[0], stability=30.0, last_review=NOW - timedelta(hours=3))
+    remembered(student, cards[1], stability=40.0, last_review=NOW - timedelta(days=10, hours=3))
     MemoryStateFactory(user=student, card=cards[2], unlocked_at=NOW)  # unlocked, never answered
+    # cards[3] is not even unlocked: it counts 0 like the one never answered.
     rows = progress.topic_progress(
         user=student, clock=progress.learner_clock(user=student, now=NOW)
     )
     row = next(r for r in rows if r.topic == topic)
-    assert row.total == 4
-    assert row.introduced == 2
-    assert row.mastery == pytest.approx((0.9 + 1.0) / 2, abs=1e-9)
+    assert (row.introduced, row.total) == (2, 4)
+    assert row.mastery == pytest.approx((0.9 + 0.9) / 4, abs=1e-9)
+
+
+def test_a_topic_never_studied_is_0_percent_and_a_topic_without_cards_has_none(student):
+    studied, unstudied, empty = TopicFactory(), TopicFactory(), TopicFactory()
+    remembered(
+        student,
+        CardFactory(lesson=LessonFactory(topic=studied)),
+        stability=30.0,
+        last_review=NOW,
+    )
+    CardFactory(lesson=LessonFactory(topic=unstudied))
+    CardFactory(lesson=LessonFactory(topic=empty), status="draft")
+    clock = progress.learner_clock(user=student, now=NOW)
+    rows = {row.topic: row for row in progress.topic_progress(user=student, clock=clock)}
+    assert rows[studied].mastery == pytest.approx(0.9)
+    assert (rows[unstudied].mastery, rows[unstudied].introduced) == (0.0, 0)
+    assert rows[empty].mastery is None and rows[empty].total == 0
+    assert not rows[unstudied].weak
 
 
 def test_mastery_sql_matches_the_scheduler_for_each_card(student):
@@ -63,9 +85,12 @@ def test_mastery_sql_matches_the_scheduler_for_each_card(student):
         state = remembered(
             student, card, stability=stability, last_review=NOW - timedelta(days=days_ago)
         )
-        rows = MemoryState.objects.filter(pk=state.pk).annotate(r=figures.retrievability_sql(NOW))
-        expected = scheduling.retrievability(state.memory, now=NOW, scheduler=scheduler)
-        assert rows.get().r == pytest.approx(expected, rel=1e-9), (stability, days_ago)
+        for moment in (NOW, NOW + figures.MASTERY_HORIZON):
+            rows = MemoryState.objects.filter(pk=state.pk).annotate(
+                r=figures.retrievability_sql(moment)
+            )
+            expected = scheduling.retrievability(state.memory, now=moment, scheduler=scheduler)
+            assert rows.get().r == pytest.approx(expected, rel=1e-9), (stability, days_ago)
 
 
 def test_first_try_accuracy_counts_the_first_review_of_each_card_per_learning_day(student):
@@ -170,7 +195,7 @@ def test_a_learner_never_sees_another_learners_figures(student, other_student):
     log_review(user=other_student, card=card, rating=1, at=NOW - timedelta(hours=1))
     page = progress.learner_progress(user=student, now=NOW)
     row = next(r for r in page.topics if r.topic == topic)
-    assert (row.introduced, row.mastery, row.first_tries) == (0, None, 0)
+    assert (row.introduced, row.mastery, row.first_tries) == (0, 0.0, 0)
     assert (page.reviews_today, page.streak, page.retention_reviews) == (0, 0, 0)
 
 
@@ -205,3 +230,67 @@ def test_query_count_does_not_grow_with_topics_cards_or_reviews(
         page = progress.learner_progress(user=student, now=NOW)
     assert len(page.topics) == 7
     assert page.streak == 5
+
+
+# --- mastery moves the way the learner's memory does (through the review service) -----------
+
+
+def _mastery(user, topic, now) -> float:
+    clock = progress.learner_clock(user=user, now=now)
+    return next(
+        r for r in progress.topic_progress(user=user, clock=clock) if r.topic == topic
+    ).mastery
+
+
+def _answer(user, card, rating, now):
+    state = MemoryState.objects.get(user=user, card=card)
+    review_record(user=user, card=card, rating=rating, now=now, shown=shown(state, now=now))
+
+
+def test_a_session_of_all_again_answers_lowers_the_topics_mastery(student):
+    topic = TopicFactory()
+    cards = [CardFactory(lesson=LessonFactory(topic=topic)) for _ in range(4)]
+    topic_open(user=student, topic=topic, now=NOW - timedelta(days=20))
+    for card in cards:  # learned well three weeks ago
+        _answer(student, card, 4, NOW - timedelta(days=20))
+    before = _mastery(student, topic, NOW)
+    for card in cards:  # today: every card forgotten
+        _answer(student, card, 1, NOW)
+    after = _mastery(student, topic, NOW + timedelta(minutes=5))
+    assert 0 < after < before
+    clock = progress.learner_clock(user=student, now=NOW + timedelta(minutes=5))
+    row = next(r for r in progress.topic_progress(user=student, clock=clock) if r.topic == topic)
+    assert row.accuracy == 0.5 and row.weak  # and the topic is flagged to work on
+
+
+def test_a_session_of_all_again_answers_on_new_cards_is_not_100_percent(student):
+    """The reported bug: mastery was recall *now*, about 1 straight after any answer."""
+    topic = TopicFactory()
+    cards = [CardFactory(lesson=LessonFactory(topic=topic)) for _ in range(3)]
+    topic_open(user=student, topic=topic, now=NOW)
+    for card in cards:
+        _answer(student, card, 1, NOW)
+    mastery = _mastery(student, topic, NOW + timedelta(minutes=1))
+    assert mastery < 0.5
+    clock = progress.learner_clock(user=student, now=NOW + timedelta(minutes=1))
+    assert next(
+        r for r in progress.topic_progress(user=student, clock=clock) if r.topic == topic
+    ).weak
+
+
+def test_easy_three_times_on_growing_intervals_raises_mastery_each_time(student):
+    topic = TopicFactory()
+    card = CardFactory(lesson=LessonFactory(topic=topic))
+    CardFactory(lesson=LessonFactory(topic=topic))  # a second card, never studied: counts 0
+    topic_open(user=student, topic=topic, now=NOW)
+    now, seen, intervals = NOW, [_mastery(student, topic, NOW)], []
+    for _ in range(3):
+        _answer(student, card, 4, now)
+        seen.append(_mastery(student, topic, now))
+        state = MemoryState.objects.get(user=student, card=card)
+        intervals.append(state.due - now)
+        now = state.due  # back exactly when the card is due
+    assert seen[0] == 0.0
+    assert seen == sorted(seen) and len(set(seen)) == len(seen)
+    assert intervals == sorted(intervals) and intervals[0] >= timedelta(days=1)
+    assert seen[-1] <= 0.5  # one card of two: at most half the topic

@@ -72,8 +72,11 @@ def test_page_shows_topics_charts_and_links(student_client, student):
     assert content.count("as a table</summary>") == 3
     assert '<script src="http' not in content  # no chart CDN
     assert 'href="/progress/" aria-current="page"' in content
-    # Mastery is computed with the default parameters for everyone; the page says so.
-    assert "it uses the default memory-model parameters" in content
+    # Mastery is computed with the default parameters for everyone; the page says so, and says
+    # what mastery means in one sentence.
+    assert "Mastery uses the default memory-model parameters" in content
+    assert "predicted to still recall 30 days from now" in content
+    assert "Days start at 4:00 in UTC" in content
 
 
 def test_learner_sees_only_their_own_figures(student_client, other_student):
@@ -84,7 +87,7 @@ def test_learner_sees_only_their_own_figures(student_client, other_student):
         log_review(user=other_student, card=card, rating=3, at=NOW - timedelta(days=day))
     page = get(student_client).context["page"]
     (row,) = [r for r in page.topics if r.topic == topic]
-    assert (row.introduced, row.mastery, row.first_tries) == (0, None, 0)
+    assert (row.introduced, row.total, row.mastery, row.first_tries) == (0, 1, 0.0, 0)
     assert (page.streak, page.reviews_today) == (0, 0)
 
 

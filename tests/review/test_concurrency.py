@@ -1,4 +1,5 @@
-"""Twenty identical answers at once (double clicks, two tabs, retries) are applied exactly once."""
+"""Twenty identical answers at once (double clicks, two tabs, retries) are applied exactly once;
+ten tabs answering ten new cards at once respect the new-card limit."""
 
 from __future__ import annotations
 
@@ -6,79 +7,37 @@ import threading
 from datetime import UTC, datetime
 
 import pytest
-from django.core.management import call_command
-from django.db import connections
 
-from quizzes.review.errors import DuplicateAnswer, StaleAnswer
-from quizzes.review.models import MemoryState, ReviewLog
+from quizzes.review.errors import DuplicateAnswer, LimitReached, StaleAnswer
+from quizzes.review.models import LearnerSettings, MemoryState, ReviewLog
 from quizzes.review.selectors.settings import learner_settings
 from quizzes.review.services.recording import review_record
 from quizzes.review.tokens import token_issue, token_read
+from tests.concurrency import concurrent_database, fire  # noqa: F401  (a fixture)
 from tests.factories import CardFactory, MemoryStateFactory, UserFactory
 
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 SUBMISSIONS = 20
 
 
-def _fire(submit) -> list[str]:
-    """Run `submit` in SUBMISSIONS threads released together; collect what each one got."""
-    barrier = threading.Barrier(SUBMISSIONS)
-    results: list[str] = []
-    lock = threading.Lock()
-
-    def worker() -> None:
-        try:
-            barrier.wait()
-            outcome = submit()
-        except DuplicateAnswer:
-            outcome = "duplicate"
-        except StaleAnswer:
-            outcome = "stale"
-        except Exception as error:  # recorded, so the assertion shows what went wrong
-            outcome = f"error: {error!r}"
-        finally:
-            connections.close_all()
-        with lock:
-            results.append(outcome)
-
-    threads = [threading.Thread(target=worker) for _ in range(SUBMISSIONS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
+def _outcome(error: Exception) -> str:
+    if isinstance(error, DuplicateAnswer):
+        return "duplicate"
+    if isinstance(error, StaleAnswer):
+        return "stale"
+    if isinstance(error, LimitReached):
+        return "limit"
+    return f"error: {error!r}"
 
 
-@pytest.fixture(scope="module")
-def concurrent_database(django_db_setup, django_db_blocker, tmp_path_factory):
-    """On SQLite, run these tests on a database file, configured as in production.
-
-    The default in-memory test database is shared between threads through SQLite's shared cache,
-    where a second writer fails at once ("table is locked") instead of waiting its turn; a file
-    with WAL and BEGIN IMMEDIATE (bonelearn/settings.py) makes writers queue, as in production.
-    PostgreSQL needs nothing: each thread gets its own server connection.
-    """
-    connection = connections["default"]
-    if connection.vendor != "sqlite" or not connection.is_in_memory_db():
-        yield
-        return
-    with django_db_blocker.unblock():
-        settings_dict = connection.settings_dict
-        memory_name, memory_connection = settings_dict["NAME"], connection.connection
-        # Closing would destroy the in-memory database the other tests use; set it aside instead.
-        connection.connection = None
-        settings_dict["NAME"] = str(tmp_path_factory.mktemp("concurrency") / "test.sqlite3")
-        try:
-            call_command("migrate", run_syncdb=True, verbosity=0, interactive=False)
-            yield
-        finally:
-            connections.close_all()
-            settings_dict["NAME"] = memory_name
-            connection.connection = memory_connection
+def _fire(submit, submissions: int = SUBMISSIONS) -> list[str]:
+    """Run `submit` in `submissions` threads released together; collect what each one got."""
+    return fire(submit, times=submissions, outcome_of=_outcome)
 
 
 @pytest.mark.django_db(transaction=True)
-def test_twenty_simultaneous_identical_answers_apply_once(concurrent_database):
+@pytest.mark.usefixtures("concurrent_database")
+def test_twenty_simultaneous_identical_answers_apply_once():
     user = UserFactory()
     card = CardFactory()
     state = MemoryStateFactory(user=user, card=card, unlocked_at=NOW)
@@ -91,8 +50,7 @@ def test_twenty_simultaneous_identical_answers_apply_once(concurrent_database):
             card=card,
             rating=3,
             now=NOW,
-            token=shown.raw,
-            expected_version=shown.version,
+            shown=shown,
             learner_settings=settings,
         )
         return "applied"
@@ -105,13 +63,16 @@ def test_twenty_simultaneous_identical_answers_apply_once(concurrent_database):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_twenty_tabs_answering_the_same_card_apply_once(concurrent_database):
+@pytest.mark.usefixtures("concurrent_database")
+def test_twenty_tabs_answering_the_same_card_apply_once():
     user = UserFactory()
     card = CardFactory()
     state = MemoryStateFactory(user=user, card=card, unlocked_at=NOW)
     settings = learner_settings(user)
     # Each tab loaded the page itself: same card and version, a different token.
-    tokens = iter([token_issue(user=user, state=state, now=NOW) for _ in range(SUBMISSIONS)])
+    tokens = iter(
+        [token_read(token_issue(user=user, state=state, now=NOW)) for _ in range(SUBMISSIONS)]
+    )
     token_lock = threading.Lock()
 
     def submit() -> str:
@@ -122,8 +83,7 @@ def test_twenty_tabs_answering_the_same_card_apply_once(concurrent_database):
             card=card,
             rating=3,
             now=NOW,
-            token=token,
-            expected_version=0,
+            shown=token,
             learner_settings=settings,
         )
         return "applied"
@@ -135,7 +95,40 @@ def test_twenty_tabs_answering_the_same_card_apply_once(concurrent_database):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_twenty_simultaneous_submits_of_one_attempt_grade_it_once(concurrent_database):
+@pytest.mark.usefixtures("concurrent_database")
+def test_ten_tabs_answering_ten_new_cards_at_once_record_only_the_limit():
+    """Ten tabs opened at once, each showing another new card (each was within the limit when
+    shown), answered at once with a limit of 3 new cards a day: 3 recorded, 7 refused."""
+    user = UserFactory()
+    LearnerSettings.objects.create(user=user, new_cards_per_day=3)
+    states = [MemoryStateFactory(user=user, unlocked_at=NOW) for _ in range(10)]
+    settings = learner_settings(user)
+    shown = iter([token_read(token_issue(user=user, state=s, now=NOW)) for s in states])
+    cards = {state.card_id: state.card for state in states}
+    token_lock = threading.Lock()
+
+    def submit() -> str:
+        with token_lock:
+            token = next(shown)
+        review_record(
+            user=user,
+            card=cards[token.card_id],
+            rating=3,
+            now=NOW,
+            shown=token,
+            learner_settings=settings,
+        )
+        return "applied"
+
+    results = _fire(submit, 10)
+    assert sorted(results) == ["applied"] * 3 + ["limit"] * 7
+    assert ReviewLog.objects.filter(user=user).count() == 3
+    assert MemoryState.objects.filter(user=user, version=1).count() == 3
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("concurrent_database")
+def test_twenty_simultaneous_submits_of_one_attempt_grade_it_once():
     from quizzes.content.models import CardKind
     from quizzes.review.models import ReviewSource
     from quizzes.training.models import Attempt, AttemptQuestion, Completion

@@ -18,7 +18,7 @@ from quizzes.review.selectors.queue import (
 from quizzes.review.selectors.study import topics_for_home
 from quizzes.review.services.reading import topic_open
 from quizzes.review.services.recording import review_record
-from tests.factories import CardFactory, LessonFactory, MemoryStateFactory, TopicFactory
+from tests.factories import CardFactory, LessonFactory, MemoryStateFactory, TopicFactory, shown
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 
@@ -43,7 +43,7 @@ def in_review(user, *, stability: float, days_since: float, overdue: timedelta, 
 def queue_order(user, settings, now=NOW) -> list[int]:
     """Card ids in the order the learner gets them, answering each with Good."""
     order = []
-    for step in range(50):
+    for _step in range(50):
         screen = review_screen(user=user, now=now, learner_settings=settings)
         if screen.state is None:
             return order
@@ -53,8 +53,7 @@ def queue_order(user, settings, now=NOW) -> list[int]:
             card=screen.state.card,
             rating=3,
             now=now,
-            token=f"q{step}",
-            expected_version=screen.state.version,
+            shown=shown(screen.state, now=now),
         )
     return order
 
@@ -183,8 +182,7 @@ def test_next_day_brings_exactly_the_cards_fsrs_scheduled(student):
             card=screen.state.card,
             rating=rating,
             now=now,
-            token=f"d{screen.state.card_id}-{screen.state.version}",
-            expected_version=screen.state.version,
+            shown=shown(screen.state, now=now),
         )
     end = review_screen(user=student, now=now, learner_settings=settings)
     assert end.state is None
@@ -276,7 +274,7 @@ def test_topic_session_shows_only_that_topics_cards_in_the_usual_order(student):
     whole = review_screen(user=student, now=NOW, learner_settings=settings)
     assert (whole.new, whole.review) == (3, 2) and whole.state.card_id == elsewhere.card_id
     order = []
-    for step in range(5):
+    for _step in range(5):
         screen = review_screen(user=student, now=NOW, learner_settings=settings, topic_id=topic_id)
         if screen.state is None:
             break
@@ -287,8 +285,7 @@ def test_topic_session_shows_only_that_topics_cards_in_the_usual_order(student):
             card=screen.state.card,
             rating=4,
             now=NOW,
-            token=f"t{step}",
-            expected_version=screen.state.version,
+            shown=shown(screen.state, now=NOW),
         )
     assert order == [shaky.card_id, new_cards[0].pk, new_cards[1].pk]
 
@@ -299,15 +296,14 @@ def test_topic_session_still_counts_the_whole_days_limits(student):
     for lesson in (first, second):
         for _ in range(2):
             MemoryStateFactory(user=student, card=CardFactory(lesson=lesson), unlocked_at=NOW)
-    for step in range(2):  # the day's two new cards, both from the first topic
+    for _step in range(2):  # the day's two new cards, both from the first topic
         screen = review_screen(user=student, now=NOW, learner_settings=settings)
         review_record(
             user=student,
             card=screen.state.card,
             rating=4,
             now=NOW,
-            token=f"n{step}",
-            expected_version=screen.state.version,
+            shown=shown(screen.state, now=NOW),
         )
     screen = review_screen(
         user=student, now=NOW, learner_settings=settings, topic_id=second.topic_id
@@ -361,3 +357,45 @@ def test_grade_options_can_be_limited_to_the_allowed_grades(student):
     wrong = grade_options(state, now=NOW, learner_settings=settings, allowed={1})
     assert [option.name for option in right] == ["Hard", "Good", "Easy"]
     assert [(option.name, option.interval) for option in wrong] == [("Again", "1m")]
+
+
+def test_learn_ahead_cards_come_only_when_nothing_else_is_left(student):
+    settings = learner_settings(student)  # learn ahead: 20 minutes, as in Anki
+    new = MemoryStateFactory(user=student, card=CardFactory(), unlocked_at=NOW)
+
+    def learning(minutes: int) -> MemoryState:
+        return MemoryStateFactory(
+            user=student,
+            card=CardFactory(),
+            unlocked_at=NOW,
+            stage=MemoryStage.LEARNING,
+            step=1,
+            stability=2.3,
+            difficulty=5.0,
+            due=NOW + timedelta(minutes=minutes),
+            last_review=NOW - timedelta(minutes=1),
+        )
+
+    soon, later = learning(10), learning(30)
+    screen = review_screen(user=student, now=NOW, learner_settings=settings)
+    assert screen.state.pk == new.pk  # a new card before a learning card not yet due
+    assert (screen.new, screen.learning, screen.left) == (1, 1, 2)
+    review_record(user=student, card=new.card, rating=4, now=NOW, shown=shown(new, now=NOW))
+    screen = review_screen(user=student, now=NOW, learner_settings=settings)
+    assert screen.state.pk == soon.pk
+    MemoryState.objects.filter(pk=soon.pk).update(due=NOW + timedelta(days=1))
+    end = review_screen(user=student, now=NOW, learner_settings=settings)
+    assert end.state is None and end.left == 0
+    assert end.next_due == later.due
+    assert end.next_showable == later.due - timedelta(minutes=20)
+    # Without learn ahead the learner waits until the card is due.
+    settings.learn_ahead_minutes = 0
+    assert review_screen(user=student, now=NOW, learner_settings=settings).learning == 0
+
+
+def test_a_due_review_card_is_not_learned_ahead(student):
+    settings = learner_settings(student)
+    reviewed = in_review(student, stability=5.0, days_since=5, overdue=timedelta(minutes=-10))
+    screen = review_screen(user=student, now=NOW, learner_settings=settings)
+    assert screen.state is None and screen.left == 0
+    assert screen.next_showable == reviewed.due  # not 20 minutes early: reviews wait

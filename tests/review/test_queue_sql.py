@@ -98,6 +98,7 @@ def build_history(rng: random.Random) -> tuple:
         max_reviews_per_day=rng.randrange(0, 8),
         time_zone=rng.choice(ZONES),
         day_start_hour=rng.randrange(0, 24),
+        learn_ahead_minutes=rng.choice([0, 20, 20, 180]),
     )
     return learner, cards, settings
 
@@ -112,7 +113,9 @@ def reference_row(*, user, settings, now, topic_id=None, prefer_card_id=None) ->
     if topic_id is not None:
         states = states.filter(card__topic_id=topic_id)
     states = list(states.select_related("card__topic__article", "card__lesson"))
-    learning = [s for s in states if s.stage in LEARNING_STAGES and s.due <= now]
+    # Learning cards due within the learn-ahead limit count, and come when nothing else is left.
+    ahead = now + settings.learn_ahead
+    learning = [s for s in states if s.stage in LEARNING_STAGES and s.due <= ahead]
     review = [s for s in states if s.stage == MemoryStage.REVIEW and s.due <= now]
     new = [s for s in states if s.stage == MemoryStage.NEW]
     started = [s for s in states if s.stage != MemoryStage.NEW]
@@ -124,16 +127,17 @@ def reference_row(*, user, settings, now, topic_id=None, prefer_card_id=None) ->
 
     def order(state: MemoryState) -> tuple:
         card = state.card
-        kind = (
-            0 if state.stage in LEARNING_STAGES else 1 if state.stage == MemoryStage.REVIEW else 2
-        )
+        if state.stage in LEARNING_STAGES:
+            kind = 0 if state.due <= now else 3
+        else:
+            kind = 1 if state.stage == MemoryStage.REVIEW else 2
         overdue = 0.0
         if kind == 1:
             overdue = (now - state.last_review).total_seconds() / 86400 / state.stability
         return (
             0 if card.pk == prefer_card_id else 1,
             kind,
-            state.due if kind == 0 else NOW,
+            state.due if kind in (0, 3) else NOW,
             -overdue,
             card.topic.article.title,
             card.topic.position,
@@ -152,6 +156,12 @@ def reference_row(*, user, settings, now, topic_id=None, prefer_card_id=None) ->
         review=len(review),
         new=len(new),
         next_due=min(later) if later else None,
+        next_learning_due=min(
+            (s.due for s in started if s.stage in LEARNING_STAGES and s.due > ahead), default=None
+        ),
+        next_review_due=min(
+            (s.due for s in started if s.stage == MemoryStage.REVIEW and s.due > now), default=None
+        ),
         due_tomorrow=sum(1 for s in started if s.due < tomorrow_end),
         next_id=min(candidates, key=order).pk if candidates else None,
     )
@@ -177,6 +187,7 @@ def test_statement_agrees_with_the_orm_reference(seed):
             tomorrow_end=day.start(day.day_of(now) + timedelta(days=2)),
             new_cards_per_day=settings.new_cards_per_day,
             max_reviews_per_day=settings.max_reviews_per_day,
+            learn_ahead=settings.learn_ahead,
             topic_id=topic_id,
             prefer_card_id=prefer,
         )
@@ -205,3 +216,32 @@ def test_another_database_vendor_gets_a_clear_error():
     statement.cache_clear()
     with pytest.raises(NotSupportedError, match="SQLite and PostgreSQL, not on mysql"):
         statement("mysql")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("seed", range(4))
+def test_learn_ahead_agrees_when_only_cards_within_the_limit_are_left(seed):
+    """Nothing due now and no new card or review allowed: the next card is the learning card due
+    soonest within the learn-ahead limit, in both."""
+    rng = random.Random(100 + seed)
+    learner, _, settings = build_history(rng)
+    settings.new_cards_per_day = settings.max_reviews_per_day = 0
+    settings.learn_ahead_minutes = 180
+    settings.save()
+    learning = MemoryState.objects.filter(user=learner, stage__in=LEARNING_STAGES)
+    for state in learning:
+        state.due = NOW + timedelta(minutes=rng.uniform(1, 400))
+        state.save(update_fields=["due"])
+    day = settings.learning_day
+    expected = reference_row(user=learner, settings=settings, now=NOW)
+    got = queue_row(
+        user_id=learner.pk,
+        now=NOW,
+        day_start=day.start_of(NOW),
+        tomorrow_end=day.start(day.day_of(NOW) + timedelta(days=2)),
+        new_cards_per_day=0,
+        max_reviews_per_day=0,
+        learn_ahead=settings.learn_ahead,
+    )
+    assert expected.next_id is not None and expected.learning > 0
+    assert got == expected

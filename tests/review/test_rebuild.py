@@ -15,7 +15,7 @@ from quizzes.review.scheduling import DEFAULT_PARAMETERS
 from quizzes.review.services.rebuild import memory_rebuild
 from quizzes.review.services.recording import quiz_mistakes_record, review_record
 from quizzes.review.services.set_aside import review_undo
-from tests.factories import CardFactory, MemoryStateFactory, UserFactory
+from tests.factories import CardFactory, MemoryStateFactory, UserFactory, shown
 
 START = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
 FIELDS = (
@@ -72,8 +72,7 @@ def history(user, cards, *, seed: int) -> None:
             card=card,
             rating=rating,
             now=now,
-            token=f"r-{user.pk}-{step}",
-            expected_version=state.version,
+            shown=shown(state, now=now),
             learner_settings=LearnerSettings.objects.get(user=user),
         )
         if step % 7 == 3:
@@ -91,10 +90,8 @@ def learners(db):
     leech_user = users[0]
     leech = MemoryStateFactory(user=leech_user, card=CardFactory(), unlocked_at=START)
     now = START
-    review_record(
-        user=leech_user, card=leech.card, rating=4, now=now, token="leech-0", expected_version=0
-    )
-    for lapse in range(8):
+    review_record(user=leech_user, card=leech.card, rating=4, now=now, shown=shown(leech, now=now))
+    for _lapse in range(8):
         leech.refresh_from_db()
         now = leech.due + timedelta(hours=1)
         review_record(
@@ -102,8 +99,7 @@ def learners(db):
             card=leech.card,
             rating=1,
             now=now,
-            token=f"leech-{lapse}-a",
-            expected_version=leech.version,
+            shown=shown(leech, now=now),
         )
         leech.refresh_from_db()
         if not leech.is_leech:
@@ -113,8 +109,7 @@ def learners(db):
                 card=leech.card,
                 rating=3,
                 now=now,
-                token=f"leech-{lapse}-b",
-                expected_version=leech.version,
+                shown=shown(leech, now=now),
             )
     # A card unlocked but never answered.
     MemoryStateFactory(user=users[1], card=CardFactory(), unlocked_at=START)
@@ -145,7 +140,7 @@ def test_rebuild_reproduces_every_state_exactly(learners):
     out = StringIO()
     call_command("rebuild_memory", stdout=out)
     assert snapshot() == stored
-    assert "3 learner(s)" in out.getvalue()
+    assert "3 learners" in out.getvalue()
     # Already exact: a second pass changes nothing, and --check agrees.
     assert all(memory_rebuild(user=user).changed == 0 for user in learners)
     call_command("rebuild_memory", "--check", stdout=StringIO())
@@ -161,8 +156,7 @@ def test_rebuild_bumps_versions_so_open_screens_go_stale(learners):
             card=state.card,
             rating=3,
             now=START + timedelta(days=400),
-            token="late",
-            expected_version=state.version,
+            shown=shown(state, now=START + timedelta(days=400)),
         )
 
 
@@ -173,7 +167,7 @@ def test_check_reports_differences_without_writing(learners):
     with pytest.raises(SystemExit) as exit_info:
         call_command("rebuild_memory", "--check", stdout=out)
     assert exit_info.value.code == 1
-    assert "rebuild2: 1 state(s) differ" in out.getvalue()
+    assert "rebuild2: 1 state differs" in out.getvalue()
     assert MemoryState.objects.get(pk=target.pk).reps == 999
 
 

@@ -4,10 +4,16 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.core import signing
 from django.db import connections
 
-from quizzes.review.errors import DuplicateAnswer, GradeRefused, NotTheLearners, StaleAnswer
+from quizzes.content.models import Card, CardStatus
+from quizzes.review.errors import (
+    CardWithdrawn,
+    DuplicateAnswer,
+    GradeRefused,
+    NotTheLearners,
+    StaleAnswer,
+)
 from quizzes.review.models import (
     LearnerSettings,
     MemoryStage,
@@ -19,8 +25,8 @@ from quizzes.review.models import (
 from quizzes.review.selectors.settings import learner_settings
 from quizzes.review.services.recording import quiz_mistakes_record, review_record
 from quizzes.review.services.set_aside import card_bury, card_suspend, card_unsuspend, review_undo
-from quizzes.review.services.settings import settings_save
-from quizzes.review.tokens import token_issue, token_read, verdict_issue, verdict_read
+from quizzes.review.services.settings import UnknownTimeZone, settings_save, time_zone_detected
+from quizzes.review.tokens import CardToken, token_issue, token_read
 from tests.factories import CardFactory, MemoryStateFactory, UserFactory
 from tests.review.test_concurrency import concurrent_database  # noqa: F401 - the fixture, on a database file
 
@@ -45,15 +51,19 @@ def fields(state: MemoryState) -> dict:
     return {name: getattr(state, name) for name in FIELDS}
 
 
-def answer(state: MemoryState, rating: int, now: datetime, token: str | None = None):
+def show(state: MemoryState, now: datetime) -> CardToken:
+    """The card as a screen shows it at `now`: a verified one-time token for its current version."""
     state.refresh_from_db()
+    return token_read(token_issue(user=state.user, state=state, now=now))
+
+
+def answer(state: MemoryState, rating: int, now: datetime, shown: CardToken | None = None):
     return review_record(
         user=state.user,
         card=state.card,
         rating=rating,
         now=now,
-        token=token or f"t-{state.pk}-{state.version}",
-        expected_version=state.version,
+        shown=shown or show(state, now),
     )
 
 
@@ -98,45 +108,36 @@ def test_critical_cards_use_the_critical_retention(student):
 
 
 def test_long_tokens_are_stored_as_their_hash(state):
-    shown = token_read(token_issue(user=state.user, state=state, now=NOW))
-    log = answer(state, 3, NOW, token=shown.raw).log
+    shown = show(state, NOW)
+    log = answer(state, 3, NOW, shown=shown).log
     assert len(log.token) == 64 and log.token != shown.raw
+    assert log.duration_ms == 0 and not log.overridden
 
 
 def test_repeated_token_is_a_duplicate_and_writes_nothing(state):
-    answer(state, 3, NOW, token="same")
-    with pytest.raises(DuplicateAnswer):
-        review_record(
-            user=state.user, card=state.card, rating=3, now=NOW, token="same", expected_version=0
-        )
-    with pytest.raises(DuplicateAnswer):  # even when the caller's version is current
-        review_record(
-            user=state.user, card=state.card, rating=3, now=NOW, token="same", expected_version=1
-        )
+    shown = show(state, NOW)
+    answer(state, 3, NOW, shown=shown)
+    for rating in (3, 1):
+        with pytest.raises(DuplicateAnswer):
+            answer(state, rating, NOW, shown=shown)
     assert ReviewLog.objects.count() == 1 and MemoryState.objects.get().version == 1
 
 
 def test_stale_version_writes_nothing(state):
+    other_tab = show(state, NOW)
     answer(state, 3, NOW)
     with pytest.raises(StaleAnswer):
-        review_record(
-            user=state.user, card=state.card, rating=1, now=NOW, token="other", expected_version=0
-        )
+        answer(state, 1, NOW, shown=other_tab)
     assert ReviewLog.objects.count() == 1 and MemoryState.objects.get().version == 1
 
 
 def test_a_stale_preloaded_state_is_caught_by_the_version_check(state):
     old_copy = MemoryState.objects.get(pk=state.pk)
+    tab_2 = show(state, NOW)
     answer(state, 3, NOW)
     with pytest.raises(StaleAnswer):
         review_record(
-            user=state.user,
-            card=state.card,
-            rating=1,
-            now=NOW,
-            token="tab-2",
-            expected_version=0,
-            state=old_copy,
+            user=state.user, card=state.card, rating=1, now=NOW, shown=tab_2, state=old_copy
         )
     assert ReviewLog.objects.count() == 1
 
@@ -144,14 +145,7 @@ def test_a_stale_preloaded_state_is_caught_by_the_version_check(state):
 def test_bad_rating_writes_nothing(state):
     for rating in (0, 5):
         with pytest.raises(GradeRefused, match="Choose a grade"):
-            review_record(
-                user=state.user,
-                card=state.card,
-                rating=rating,
-                now=NOW,
-                token="x",
-                expected_version=0,
-            )
+            answer(state, rating, NOW)
     assert ReviewLog.objects.count() == 0
 
 
@@ -165,10 +159,10 @@ def test_quiz_mistake_creates_the_state_when_missing(student):
 
 
 def test_daily_review_of_a_card_not_unlocked_is_refused(student):
+    card = CardFactory()
+    never_unlocked = token_read(token_issue(user=student, state=MemoryState(card=card), now=NOW))
     with pytest.raises(NotTheLearners):
-        review_record(
-            user=student, card=CardFactory(), rating=3, now=NOW, token="x", expected_version=0
-        )
+        review_record(user=student, card=card, rating=3, now=NOW, shown=never_unlocked)
     assert ReviewLog.objects.count() == 0
 
 
@@ -253,7 +247,10 @@ def test_undo_refused_when_the_card_changed_since(state):
     log = answer(state, 3, NOW).log
     state.refresh_from_db()
     card_suspend(
-        user=state.user, token=token_read(token_issue(user=state.user, state=state, now=NOW))
+        user=state.user,
+        token=show(state, NOW),
+        learner_settings=learner_settings(state.user),
+        now=NOW,
     )
     with pytest.raises(StaleAnswer):
         review_undo(user=state.user, review_id=log.pk, now=NOW)
@@ -273,46 +270,20 @@ def test_bury_until_the_learners_next_day(state):
     state.refresh_from_db()
     # 21:00 in Tokyo → buried until 04:00 Tokyo the next morning (19:00 UTC).
     assert state.buried_until == datetime(2026, 3, 2, 19, 0, tzinfo=UTC)
-    with pytest.raises(StaleAnswer):
-        card_suspend(user=state.user, token=shown)  # the same screen again
+    with pytest.raises(StaleAnswer):  # the same screen again
+        card_suspend(
+            user=state.user, token=shown, learner_settings=learner_settings(state.user), now=NOW
+        )
     assert not MemoryState.objects.get().suspended
-
-
-# --- verdicts of the check step -------------------------------------------------------------
-
-
-def test_verdict_reads_back_only_for_the_showing_it_was_issued_for(state, other_student):
-    shown = token_read(token_issue(user=state.user, state=state, now=NOW))
-    right, wrong = verdict_issue(token=shown, right=True), verdict_issue(token=shown, right=False)
-    assert verdict_read(right, token=shown) is True
-    assert verdict_read(wrong, token=shown) is False
-    # Another showing of the same card (another tab, another one-time token): not valid there.
-    again = token_read(token_issue(user=state.user, state=state, now=NOW))
-    other_card = MemoryStateFactory(user=state.user, unlocked_at=NOW)
-    elsewhere = token_read(token_issue(user=state.user, state=other_card, now=NOW))
-    theirs = MemoryStateFactory(user=other_student, card=state.card, unlocked_at=NOW)
-    someone_else = token_read(token_issue(user=other_student, state=theirs, now=NOW))
-    forged = signing.dumps(
-        [shown.user_id, shown.card_id, shown.version, "x" * 64, True], salt="bonelearn.review.card"
-    )
-    for token, verdict in [
-        (again, right),
-        (elsewhere, right),
-        (someone_else, right),
-        (shown, forged),
-        (shown, right[:-2] + "xx"),
-        (shown, "garbage"),
-    ]:
-        with pytest.raises(signing.BadSignature):
-            verdict_read(verdict, token=token)
 
 
 # --- restoring suspended cards --------------------------------------------------------------
 
 
 def test_unsuspend_puts_the_card_back_and_makes_old_screens_stale(state):
-    shown = token_read(token_issue(user=state.user, state=state, now=NOW))
-    card_suspend(user=state.user, token=shown)
+    shown = show(state, NOW)
+    settings = learner_settings(state.user)
+    card_suspend(user=state.user, token=shown, learner_settings=settings, now=NOW)
     suspended = MemoryState.objects.get()
     before = fields(state)
     restored = card_unsuspend(user=state.user, card_id=state.card_id)
@@ -394,3 +365,23 @@ def test_simultaneous_first_saves_of_the_settings_all_succeed():
         thread.join(timeout=60)
     assert results == ["saved"] * 8
     assert LearnerSettings.objects.filter(user=user).count() == 1
+
+
+@pytest.mark.parametrize("status", [CardStatus.DRAFT, CardStatus.IN_REVIEW, CardStatus.ARCHIVED])
+def test_an_answer_to_a_card_no_longer_published_is_refused_by_the_service(state, status):
+    shown = show(state, NOW)
+    Card.objects.filter(pk=state.card_id).update(status=status)
+    state.card.refresh_from_db()
+    with pytest.raises(CardWithdrawn, match="taken this card out of the reviews"):
+        review_record(user=state.user, card=state.card, rating=3, now=NOW, shown=shown)
+    assert not ReviewLog.objects.exists()
+    assert MemoryState.objects.get(pk=state.pk).version == 0
+
+
+def test_settings_refuse_a_time_zone_the_zone_database_does_not_know(student):
+    with pytest.raises(UnknownTimeZone):
+        settings_save(user=student, values={"time_zone": "Mars/Olympus_Mons"})
+    with pytest.raises(UnknownTimeZone):
+        time_zone_detected(user=student, time_zone="Europe/Atlantis")
+    assert not LearnerSettings.objects.filter(user=student).exists()
+    assert time_zone_detected(user=student, time_zone="Europe/Lisbon")

@@ -161,15 +161,32 @@ def test_right_choice_allows_hard_good_easy_and_suggests_good():
     feedback = answers.answer_feedback(
         kind=CardKind.MCQ, choices=[(1, True), (2, False)], picked=[1]
     )
-    assert feedback == answers.Feedback(right=True, suggested=3, allowed=frozenset({2, 3, 4}))
+    assert feedback == answers.Feedback(
+        verdict=answers.Verdict.RIGHT, suggested=3, allowed=frozenset({2, 3, 4})
+    )
+    assert feedback.right is True
 
 
-@pytest.mark.parametrize("picked", [[2], [], [1, 2]])
+@pytest.mark.parametrize("picked", [[2], [], [1, 2], [1, 3, 2]])
 def test_wrong_or_missing_choice_allows_only_again(picked):
     feedback = answers.answer_feedback(
-        kind=CardKind.MULTI_SELECT, choices=[(1, True), (2, False)], picked=picked
+        kind=CardKind.MULTI_SELECT, choices=[(1, True), (2, False), (3, True)], picked=picked
     )
-    assert feedback == answers.Feedback(right=False, suggested=1, allowed=frozenset({1}))
+    assert feedback == answers.Feedback(
+        verdict=answers.Verdict.WRONG, suggested=1, allowed=frozenset({1})
+    )
+    assert feedback.right is False
+
+
+@pytest.mark.parametrize("picked", [[1], [3]])
+def test_some_right_picks_and_no_wrong_one_is_partly_right_hard_or_again(picked):
+    feedback = answers.answer_feedback(
+        kind=CardKind.MULTI_SELECT, choices=[(1, True), (2, False), (3, True)], picked=picked
+    )
+    assert feedback == answers.Feedback(
+        verdict=answers.Verdict.PARTLY, suggested=2, allowed=frozenset({1, 2})
+    )
+    assert feedback.right is False
 
 
 def test_cloze_feedback_uses_the_typed_answer():
@@ -183,7 +200,8 @@ def test_cloze_feedback_uses_the_typed_answer():
 
 def test_basic_card_has_no_verdict_and_allows_every_grade():
     feedback = answers.answer_feedback(kind=CardKind.BASIC)
-    assert feedback == answers.Feedback(right=None, suggested=3, allowed=frozenset({1, 2, 3, 4}))
+    assert feedback == answers.Feedback(verdict=None, suggested=3, allowed=frozenset({1, 2, 3, 4}))
+    assert feedback.right is None
     assert not answers.needs_check(CardKind.BASIC)
     assert all(
         answers.needs_check(kind)
@@ -192,19 +210,23 @@ def test_basic_card_has_no_verdict_and_allows_every_grade():
 
 
 @pytest.mark.parametrize(
-    ("right", "rating", "refused"),
+    ("verdict", "rating", "refused"),
     [
-        (True, 1, True),
-        (True, 2, False),
-        (True, 3, False),
-        (True, 4, False),
-        (False, 1, False),
-        (False, 2, True),
-        (False, 3, True),
-        (False, 4, True),
+        ("right", 1, True),
+        ("right", 2, False),
+        ("right", 3, False),
+        ("right", 4, False),
+        ("partly", 1, False),
+        ("partly", 2, False),
+        ("partly", 3, True),
+        ("partly", 4, True),
+        ("wrong", 1, False),
+        ("wrong", 2, True),
+        ("wrong", 3, True),
+        ("wrong", 4, True),
         (None, 1, False),
         (None, 4, False),
     ],
 )
-def test_grade_refusal_follows_the_verdict(right, rating, refused):
-    assert bool(answers.grade_refusal(right=right, rating=rating)) is refused
+def test_grade_refusal_follows_the_verdict(verdict, rating, refused):
+    assert bool(answers.grade_refusal(verdict=verdict, rating=rating)) is refused

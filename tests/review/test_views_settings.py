@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.test import Client
 from django.urls import reverse
 
 from quizzes.review.models import LearnerSettings
@@ -14,7 +15,9 @@ VALID = {
     "max_reviews_per_day": "150",
     "time_zone": "Europe/London",
     "day_start_hour": "5",
+    "learn_ahead_minutes": "15",
 }
+DETECT = reverse("review:time_zone_detect")
 
 
 @pytest.mark.django_db
@@ -30,6 +33,7 @@ def test_page_shows_defaults_without_saving(student_client):
     html = response.content.decode()
     assert response.status_code == 200
     assert 'value="0.9"' in html and 'value="20"' in html and 'value="200"' in html
+    assert 'name="learn_ahead_minutes" value="20"' in html
     assert '<option value="4" selected>04:00</option>' in html
     assert LearnerSettings.objects.count() == 0
 
@@ -43,7 +47,7 @@ def test_valid_settings_are_saved(student_client, student):
         15,
         "Europe/London",
     )
-    assert saved.day_start_hour == 5
+    assert (saved.day_start_hour, saved.learn_ahead_minutes, saved.time_zone_set) == (5, 15, True)
     assert b"Settings saved" in student_client.get(URL).content
 
 
@@ -58,6 +62,9 @@ def test_valid_settings_are_saved(student_client, student):
         ("max_reviews_per_day", "100000", "at most 9999"),
         ("time_zone", "Mars/Olympus", "Choose a time zone from the list"),
         ("day_start_hour", "24", "between 00:00 and 23:00"),
+        ("learn_ahead_minutes", "-5", "cannot be negative"),
+        ("learn_ahead_minutes", "721", "at most 720 minutes"),
+        ("learn_ahead_minutes", "soon", "whole number"),
     ],
 )
 def test_invalid_settings_give_clear_errors_and_save_nothing(
@@ -104,3 +111,43 @@ def test_first_save_when_another_request_created_the_row_updates_it(student_clie
 def test_page_links_to_the_suspended_cards(student_client):
     html = student_client.get(URL).content.decode()
     assert f'href="{reverse("review:review_suspended")}"' in html
+
+
+# --- the time zone, detected from the browser on the first visit ---------------------------
+
+
+def test_first_visit_pages_carry_the_time_zone_form_until_a_zone_is_set(student_client, student):
+    home = student_client.get(reverse("review:home")).content.decode()
+    assert f'<meta name="time-zone-detect" content="{DETECT}"' in home
+    assert 'src="/static/quizzes/js/time-zone.js"' in home
+    response = student_client.post(DETECT, {"time_zone": "Europe/Berlin"})
+    assert response.status_code == 204
+    saved = LearnerSettings.objects.get(user=student)
+    assert (saved.time_zone, saved.time_zone_set) == ("Europe/Berlin", True)
+    assert "time-zone-detect" not in student_client.get(reverse("review:home")).content.decode()
+    page = student_client.get(URL).content.decode()
+    assert "<strong>Europe/Berlin</strong>" in page
+    assert '<option value="Europe/Berlin" selected>' in page
+
+
+def test_a_detected_zone_never_overrides_one_the_learner_chose(student_client, student):
+    student_client.post(URL, VALID)
+    assert student_client.post(DETECT, {"time_zone": "Asia/Tokyo"}).status_code == 204
+    assert LearnerSettings.objects.get(user=student).time_zone == "Europe/London"
+    # Nor a second report the first one: the browser's zone is taken once.
+    student_client.post(DETECT, {"time_zone": "America/Chicago"})
+    assert LearnerSettings.objects.get(user=student).time_zone == "Europe/London"
+
+
+@pytest.mark.parametrize("zone", ["", "Mars/Olympus", "localtime", "x" * 65, "../../etc/passwd"])
+def test_an_unknown_zone_is_refused_with_one_line(student_client, student, zone):
+    response = student_client.post(DETECT, {"time_zone": zone})
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("text/plain") and b"\n" not in response.content
+    assert not LearnerSettings.objects.filter(user=student).exists()
+
+
+def test_detection_needs_a_post_and_a_learner(student_client):
+    assert student_client.get(DETECT).status_code == 405
+    response = Client().post(DETECT, {"time_zone": "Europe/Paris"})
+    assert response.status_code == 302 and response["Location"].startswith(reverse("login"))

@@ -15,6 +15,7 @@ from quizzes.content.models import CardKind, CardStatus
 from quizzes.review.models import MemoryStage, MemoryState, ReviewLog, ReviewSource
 from quizzes.review.selectors.queue import review_screen
 from quizzes.review.selectors.settings import learner_settings
+from quizzes.review.services.checking import answer_reveal
 from quizzes.review.services.reading import lesson_read
 from quizzes.review.services.recording import review_record
 from quizzes.training.errors import (
@@ -36,7 +37,7 @@ from quizzes.training.services.attempts import (
     attempt_submit,
     attempts_expire,
 )
-from tests.factories import UserFactory, assign_module, make_module, make_quiz_pool
+from tests.factories import UserFactory, assign_module, make_module, make_quiz_pool, shown
 
 NOW = timezone.now().replace(microsecond=0)
 
@@ -632,14 +633,17 @@ def test_quiz_mistakes_move_memory_exactly_as_a_single_review_would(module, stud
     MemoryState.objects.create(user=other_student, card=question.card, **before)
     answer_save(attempt=attempt, question=question, now=NOW, **wrong_answer(question))
     attempt_submit(attempt=attempt, now=NOW, clock=lambda: NOW)
-    single = review_record(
+    theirs = MemoryState.objects.get(user=other_student, card=question.card)
+    on_screen = shown(theirs, now=NOW)
+    answer_reveal(  # "Show answer": a wrong answer, graded Again
         user=other_student,
         card=question.card,
-        rating=1,
-        verdict=False,
+        shown=on_screen,
         now=NOW,
-        token="single",
-        expected_version=0,
+        learning_day=learner_settings(other_student).learning_day,
+    )
+    single = review_record(
+        user=other_student, card=question.card, rating=1, now=NOW, shown=on_screen
     )
     batched = ReviewLog.objects.get(user=student, card=question.card)
     assert batched.source == ReviewSource.QUIZ

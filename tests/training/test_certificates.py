@@ -107,6 +107,15 @@ def test_unknown_codes_are_404(db):
     assert Client().get(reverse("training:verify", args=["AAAA-BBBB-CCCC-DDDD"])).status_code == 404
 
 
+@pytest.mark.parametrize("code", ["---", ".", "\u00b7\u00b7", "-_-"])
+def test_a_code_without_letters_or_digits_is_refused_not_a_500(db, code):
+    client = Client(raise_request_exception=False)
+    assert client.get(reverse("training:verify", args=[code])).status_code == 404
+    typed = client.get(reverse("training:verify_lookup"), {"code": code})
+    assert typed.status_code == 400
+    assert "letters and digits" in typed.content.decode()
+
+
 def test_verification_is_rate_limited_per_client_address(passed, settings):
     settings.BONELEARN_VERIFY_LIMIT = 3
     page = reverse("training:verify", args=[passed.code])

@@ -352,3 +352,23 @@ def test_the_timers_own_submit_may_arrive_a_moment_late_with_its_answers(student
     with patch("django.utils.timezone.now", return_value=too_late.deadline + timedelta(seconds=30)):
         student_client.post(url("attempt_submit", too_late), {"timer": "1", **answer_data(second)})
     assert AttemptQuestion.objects.get(pk=second.pk).response is None
+
+
+def test_a_module_lesson_read_does_not_unlock_cards_published_later(
+    student_client, module, lessons, student, instructor
+):
+    """Reading a lesson within a module unlocks no cards (the quiz's answers would show in daily
+    review), and neither does a card of that topic published afterwards (cards_published)."""
+    from quizzes.content.models import CardStatus
+    from quizzes.content.services.publishing import cards_publish
+    from quizzes.review.models import MemoryState
+    from tests.factories import CardFactory
+
+    student_client.get(reverse("training:module_lesson", args=[module.slug, lessons[0].pk]))
+    later = CardFactory(lesson=lessons[0], status=CardStatus.DRAFT)
+    result = cards_publish(cards=[later], now=timezone.now(), by=None, note="Reviewed as a file.")
+    assert result.published == [later]
+    assert not MemoryState.objects.filter(user=student).exists()
+    # Opening the topic itself is what unlocks its cards, the later one included.
+    student_client.get(lessons[0].topic.get_absolute_url())
+    assert MemoryState.objects.filter(user=student, card=later).exists()

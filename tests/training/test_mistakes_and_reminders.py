@@ -84,6 +84,23 @@ def test_after_close_mistakes_wait_until_the_module_closes(start, student):
     assert quiz_logs(student).count() == 4
 
 
+def test_after_close_mistakes_reach_review_when_the_module_is_closed_by_unpublishing(
+    start, student
+):
+    """A module closes when its date passes or when an instructor unpublishes it; either way the
+    result page shows the feedback and says the mistakes are in review, so they must be."""
+    attempt = start(FeedbackPolicy.AFTER_CLOSE)
+    attempt_submit(attempt=attempt, now=NOW)
+    assert mistakes_release(now=NOW) == 0
+    attempt.module.is_published = False
+    attempt.module.save()
+    client = Client()
+    client.force_login(student)
+    page = client.get(reverse("training:attempt_result", args=[attempt.pk])).content.decode()
+    assert "are now in your" in page
+    assert quiz_logs(student).count() == 4
+
+
 def test_send_reminders_releases_mistakes_and_grades_expired_attempts(start, student):
     closed = start(FeedbackPolicy.AFTER_CLOSE, available_until=NOW + timedelta(hours=1))
     attempt_submit(attempt=closed, now=NOW)

@@ -210,3 +210,31 @@ def test_report_needs_the_permission(client, student, ward):
     client.force_login(staff)
     assert client.get(reverse(REPORT)).status_code == 403
     assert client.get(reverse(REPORT), {"format": "csv"}).status_code == 403
+
+
+def test_a_learner_in_two_groups_has_the_same_status_in_the_filtered_report_as_on_my_training(db):
+    from django.contrib.auth.models import Group
+    from django.utils import timezone
+
+    from quizzes.training.selectors.learner import my_training
+    from quizzes.training.selectors.report import completion_report
+    from tests.factories import UserFactory, assign_module, make_module, make_quiz_pool
+
+    now = timezone.now()
+    nurse, other = UserFactory(username="two_groups"), UserFactory(username="ward_7_only")
+    ward_5, ward_7 = Group.objects.create(name="Ward 5"), Group.objects.create(name="Ward 7")
+    nurse.groups.add(ward_5, ward_7)
+    other.groups.add(ward_7)
+    module = make_module(cards=make_quiz_pool())
+    assign_module(module, group=ward_5, due_at=now - timedelta(days=1))
+    assign_module(module, group=ward_7, due_at=now + timedelta(days=7))
+
+    mine = next(row for row in my_training(user=nurse, now=now) if row.module == module)
+    for group in (None, ward_5, ward_7):
+        rows = {row.username: row for row in completion_report(now=now, group=group).rows}
+        assert rows["two_groups"].status == mine.status == "overdue"
+        assert rows["two_groups"].due_at == mine.due_at
+    assert "ward_7_only" not in {
+        row.username for row in completion_report(now=now, group=ward_5).rows
+    }
+    assert rows["ward_7_only"].status == "not_started"

@@ -150,8 +150,9 @@ def test_my_training_query_count_is_constant(
         module = make_module(cards=pool, slug=f"m-{index}", questions_per_attempt=2)
         assign_module(module, user=student)
         attempt_start(user=student, module=module, now=timezone.now())
-    # session, user, expired attempts, the one training query, the nav's two permission lookups
-    with django_assert_max_num_queries(6):
+    # session, user, expired attempts, the one training query, the nav's two permission lookups;
+    # the navigation's settings and "Study now (N due)"
+    with django_assert_max_num_queries(8):
         assert student_client.get(reverse("training:training")).status_code == 200
 
 
@@ -182,8 +183,9 @@ def test_my_training_query_count_with_attempts_in_progress_is_constant(
         )
         assign_module(module, user=student)
         attempt_start(user=student, module=module, now=timezone.now())
-    # session, user, expired attempts (none), the one training query, two permission lookups
-    with django_assert_max_num_queries(6):
+    # session, user, expired attempts (none), the one training query, two permission lookups;
+    # the navigation's settings and "Study now (N due)"
+    with django_assert_max_num_queries(8):
         assert student_client.get(reverse("training:training")).status_code == 200
 
 
@@ -224,7 +226,8 @@ def test_module_page_query_count_is_constant(
             attempt=attempt_start(user=student, module=module, now=timezone.now()),
             now=timezone.now(),
         )
-    with django_assert_max_num_queries(8):
+    # + 2 for every page's navigation: the learner's settings and "Study now (N due)".
+    with django_assert_max_num_queries(10):
         assert student_client.get(module.get_absolute_url()).status_code == 200
 
 
@@ -264,7 +267,7 @@ def test_start_beyond_attempts_allowed_is_403_with_message(student_client, modul
     )
     response = student_client.post(reverse("training:attempt_start", args=[module.slug]))
     assert response.status_code == 403
-    assert b"You have used all 1 attempts" in response.content
+    assert b"You have used your 1 attempt of this module" in response.content
     assert Attempt.objects.count() == 1
 
 
@@ -468,7 +471,8 @@ def test_immediate_feedback_shows_the_verdict_and_locks_the_question(student_cli
     html = response.content.decode()
     assert "Not right" in html and "Right answer" in html
     assert "Because the article says so." in html  # the explanation
-    assert "<form" not in html
+    assert f'action="{url}"' not in html  # locked: no answer form
+    assert 'action="/cards/report/"' in html and 'name="place" value="quiz"' in html
     response = student_client.post(url, {**answer_data(question), "check": "1"}, **HTMX)
     assert response.status_code == 409
 
@@ -527,7 +531,8 @@ def test_result_query_count_is_constant(
     assign_module(module, user=student)
     attempt = attempt_start(user=student, module=module, now=timezone.now())
     attempt_submit(attempt=attempt, now=timezone.now())
-    with django_assert_max_num_queries(8):
+    # + 2 for every page's navigation: the learner's settings and "Study now (N due)".
+    with django_assert_max_num_queries(10):
         response = student_client.get(reverse("training:attempt_result", args=[attempt.pk]))
     assert response.status_code == 200
 

@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from quizzes.content.admin import articles, cards, topics  # noqa: F401  (registrations)
+from quizzes.content.admin import articles, cards, reports, topics  # noqa: F401  (registrations)
 
 admin.site.site_header = "BoneLearn administration"
 admin.site.site_title = "BoneLearn admin"

@@ -1,8 +1,10 @@
 """Cards in the admin: the list with filters and bulk actions, the form with choices inline, the
-preview in the learner's layout, and CSV import/export (quizzes.content.admin.resources).
+preview in the learner's layout, the change history, and CSV import/export
+(quizzes.content.admin.resources, imported exactly once by quizzes.content.admin.imports).
 
-Publishing goes through the publishing service whichever way it happens (form, bulk action, CSV),
-so the same rules decide and the learners who read the topic receive the card.
+Every status change goes through the editorial workflow (quizzes.content.services.publishing)
+whichever way it happens (form, bulk action, CSV), so the same rules decide: publishing is a
+sign-off, and a published card whose wording changes goes back to review.
 """
 
 from __future__ import annotations
@@ -15,11 +17,12 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import path
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.text import Truncator
-from import_export.admin import ImportExportMixin
-from import_export.formats import base_formats
+from simple_history.admin import SimpleHistoryAdmin
 
 from quizzes.content.admin.common import (
     InUseProtectedDeleteMixin,
@@ -27,15 +30,28 @@ from quizzes.content.admin.common import (
     message_problems,
 )
 from quizzes.content.admin.forms import CardAdminForm, ChoiceInlineFormSet
+from quizzes.content.admin.imports import ExactlyOnceImportMixin
 from quizzes.content.admin.resources import CardResource
 from quizzes.content.admin.topics import InUseFilter
 from quizzes.content.models import Card, CardStatus, Choice
 from quizzes.content.services.publishing import (
     PublishResult,
+    card_reworded,
     cards_mark_critical,
     cards_publish,
     cards_set_status,
+    cards_submit_for_review,
+    wording_of,
 )
+from quizzes.content.services.reports import cards_confirm_source
+
+# What the admin log says about each bulk move.
+BULK_LOG = {
+    CardStatus.DRAFT: "Unpublished: back to draft (bulk action).",
+    CardStatus.IN_REVIEW: "Sent for review (bulk action).",
+    CardStatus.PUBLISHED: "Signed off and published (bulk action).",
+    CardStatus.ARCHIVED: "Retired (bulk action).",
+}
 
 
 def cards_phrase(count: int) -> str:
@@ -54,32 +70,92 @@ class ChoiceInline(admin.TabularInline):
     extra = 0
 
 
+class NeedsEditFilter(admin.SimpleListFilter):
+    """Drafts the importer's item checks marked: publishing skips them until they are fixed."""
+
+    title = "needs edit"
+    parameter_name = "needs_edit"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("yes", "Needs edit"), ("no", "Passes the item checks")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Card]) -> QuerySet[Card]:
+        if self.value() == "yes":
+            return queryset.exclude(needs_edit="")
+        if self.value() == "no":
+            return queryset.filter(needs_edit="")
+
+
+class SourceChangedFilter(admin.SimpleListFilter):
+    """Cards whose cited lesson changed and that an instructor has not confirmed yet."""
+
+    title = "source changed"
+    parameter_name = "source_changed"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("yes", "Waiting for confirmation"), ("no", "Confirmed or unchanged")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() == "yes":
+            return queryset.filter(source_changed_at__isnull=False)
+        if self.value() == "no":
+            return queryset.filter(source_changed_at__isnull=True)
+        return queryset
+
+
 @admin.register(Card)
-class CardAdmin(InUseProtectedDeleteMixin, ImportExportMixin, admin.ModelAdmin):
+class CardAdmin(InUseProtectedDeleteMixin, ExactlyOnceImportMixin, SimpleHistoryAdmin):
     form = CardAdminForm
     inlines = [ChoiceInline]
     resource_classes = [CardResource]
-    formats = [base_formats.CSV]
-    list_display = ["short_front", "kind", "status", "topic", "critical"]
+    list_display = [
+        "short_front",
+        "kind",
+        "status",
+        "topic",
+        "critical",
+        "last_reviewed",
+        "needs_edit_reason",
+    ]
     list_filter = [
         "status",
         "kind",
         "critical",
         ("topic", admin.RelatedOnlyFieldListFilter),
         "topic__article",
+        SourceChangedFilter,
         InUseFilter,
         "origin",
+        NeedsEditFilter,
     ]
     list_select_related = ["topic"]
     search_fields = ["front", "back", "explanation", "key", "tags", "topic__title"]
     list_per_page = 50
-    actions = ["publish", "unpublish", "archive", "mark_critical", "unmark_critical"]
-    readonly_fields = ["key", "origin", "created_at", "updated_at"]
+    actions = [
+        "submit_for_review",
+        "publish",
+        "unpublish",
+        "archive",
+        "confirm_source",
+        "mark_critical",
+        "unmark_critical",
+    ]
+    readonly_fields = ["key", "origin", "created_at", "updated_at", "editorial_state"]
     fieldsets = [
-        (None, {"fields": [("topic", "lesson"), ("kind", "status", "critical")]}),
+        (None, {"fields": [("topic", "lesson"), ("kind", "status", "critical"), "needs_edit"]}),
+        ("Editorial workflow", {"fields": ["editorial_state"]}),
         (
             "What the learner sees",
-            {"fields": ["front", "back", "explanation", "accepted_answers"]},
+            {
+                "fields": [
+                    "front",
+                    "back",
+                    "explanation",
+                    "accepted_answers",
+                    "clinical_note",
+                    "note_reference",
+                ]
+            },
         ),
         (
             "Source and bookkeeping",
@@ -95,39 +171,94 @@ class CardAdmin(InUseProtectedDeleteMixin, ImportExportMixin, admin.ModelAdmin):
             },
         ),
     ]
+    object_history_template = "admin/content/card/object_history.html"
 
     @admin.display(description="Front", ordering="front")
     def short_front(self, card: Card) -> str:
         return Truncator(card.front).chars(90)
 
+    @admin.display(description="Needs edit", ordering="needs_edit")
+    def needs_edit_reason(self, card: Card) -> str:
+        return Truncator(card.needs_edit).chars(70) if card.needs_edit else "—"
+
+    @admin.display(description="Last reviewed", ordering="signed_off_at")
+    def last_reviewed(self, card: Card) -> str:
+        flag = " · source changed" if card.source_changed_at else ""
+        return f"{date_format(card.signed_off_at, 'j M Y') if card.signed_off_at else '–'}{flag}"
+
+    @admin.display(description="Where the card stands")
+    def editorial_state(self, card: Card) -> str:
+        return render_to_string("admin/content/card/_editorial_state.html", {"card": card})
+
     # --- saving ------------------------------------------------------------------------------
 
     def save_model(self, request: HttpRequest, card: Card, form: Any, change: bool) -> None:
-        # A card becomes published only through the publishing service, once its choices are
-        # saved too (save_related): it is stored with its previous status until then.
-        card._publish = card.status == CardStatus.PUBLISHED and not (
-            change and Card.objects.filter(pk=card.pk, status=CardStatus.PUBLISHED).exists()
-        )
-        if card._publish:
-            card.status = form.initial.get("status") or CardStatus.DRAFT
-            if card.status == CardStatus.PUBLISHED:
-                card.status = CardStatus.DRAFT
+        # The status asked for is applied through the workflow once the choices are saved too
+        # (save_related); until then the card keeps the status it has (a new card: draft).
+        asked = card.status
+        card._status_asked = asked if (not change or "status" in form.changed_data) else None
+        card._wording_before = wording_of(card) if change else None
+        card.status = form.initial.get("status", CardStatus.DRAFT) if change else CardStatus.DRAFT
         super().save_model(request, card, form, change)
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)
-        card = form.instance
-        if getattr(card, "_publish", False):
-            result = cards_publish(cards=[card], now=timezone.now())
-            card.status = CardStatus.PUBLISHED if result.published else card.status
-            self._report_publishing(request, result, bulk=False)
+        card, now = form.instance, timezone.now()
+        before = getattr(card, "_wording_before", None)
+        if before is not None and card_reworded(card=card, before=before, by=request.user, now=now):
+            self.message_user(
+                request,
+                "The wording of this published card changed, so it went back to review: learners "
+                "no longer see it until an instructor signs it off again.",
+                messages.WARNING,
+            )
+        asked = getattr(card, "_status_asked", None)
+        if asked and asked != card.status:
+            self._move(request, [card], asked, bulk=False)
+
+    def _move(self, request: HttpRequest, cards: Any, status: str, *, bulk: bool) -> list[Card]:
+        """Apply a status an instructor asked for through the workflow's own service; returns
+        the cards that moved (bulk actions also write them to the admin log)."""
+        now = timezone.now()
+        if status == CardStatus.PUBLISHED:
+            result = cards_publish(cards=cards, now=now, by=request.user)
+            self._report_publishing(request, result, bulk=bulk)
+            changed = result.published
+        elif status == CardStatus.IN_REVIEW:
+            submitted = cards_submit_for_review(cards=cards, by=request.user, now=now)
+            changed = submitted.submitted
+            if changed:
+                self.message_user(
+                    request,
+                    f"{cards_phrase(len(changed))} sent for review.",
+                    messages.SUCCESS,
+                )
+            message_problems(
+                self,
+                request,
+                [f"Not sent for review: “{c}”. {' '.join(p)}" for c, p in submitted.skipped],
+                more="more cards were not sent for review.",
+            )
+        else:
+            changed = cards_set_status(cards=cards, status=status, now=now, by=request.user)
+            label = CardStatus(status).label.lower()
+            self.message_user(
+                request,
+                f"{cards_phrase(len(changed))} now {label}; learners keep their history.",
+                messages.SUCCESS,
+            )
+        if bulk:
+            log_bulk_change(request, changed, BULK_LOG[status])
+        return changed
 
     def _report_publishing(
         self, request: HttpRequest, result: PublishResult, *, bulk: bool
     ) -> None:
-        if result.published and bulk:
+        if result.published:
             self.message_user(
-                request, f"Published {cards_phrase(len(result.published))}.", messages.SUCCESS
+                request,
+                f"Signed off and published {cards_phrase(len(result.published))}.",
+                messages.SUCCESS,
             )
         if result.unlocked:
             self.message_user(
@@ -150,8 +281,22 @@ class CardAdmin(InUseProtectedDeleteMixin, ImportExportMixin, admin.ModelAdmin):
             self,
             request,
             [f"Not published: “{card}”. {' '.join(problems)}" for card, problems in result.skipped],
-            more="more cards were not published; filter by status “Draft” to find them.",
+            more="more cards were not published; filter by status to find them.",
         )
+
+    # --- history -----------------------------------------------------------------------------
+
+    def history_view(
+        self, request: HttpRequest, object_id: str, extra_context: dict | None = None
+    ) -> HttpResponse:
+        """The card's history, and below it the history of its choices (part of its wording)."""
+        choice_changes = (
+            Choice.history.filter(card_id=unquote(object_id))
+            .select_related("history_user")
+            .order_by("-history_date")[:200]
+        )
+        context = {**(extra_context or {}), "choice_changes": choice_changes}
+        return super().history_view(request, object_id, extra_context=context)
 
     # --- preview -----------------------------------------------------------------------------
 
@@ -186,48 +331,45 @@ class CardAdmin(InUseProtectedDeleteMixin, ImportExportMixin, admin.ModelAdmin):
 
     # --- bulk actions ------------------------------------------------------------------------
 
-    @admin.action(description="Publish selected cards", permissions=["change"])
+    @admin.action(description="Send selected cards for review", permissions=["change"])
+    def submit_for_review(self, request: HttpRequest, queryset: QuerySet[Card]) -> None:
+        self._move(request, queryset, CardStatus.IN_REVIEW, bulk=True)
+
+    @admin.action(description="Sign off and publish selected cards", permissions=["change"])
     def publish(self, request: HttpRequest, queryset: QuerySet[Card]) -> None:
-        result = cards_publish(cards=queryset, now=timezone.now())
-        log_bulk_change(request, result.published, "Published (bulk action).")
-        self._report_publishing(request, result, bulk=True)
+        self._move(request, queryset, CardStatus.PUBLISHED, bulk=True)
 
-    @admin.action(description="Unpublish selected cards (back to draft)", permissions=["change"])
+    @admin.action(description="Back to draft (unpublish) selected cards", permissions=["change"])
     def unpublish(self, request: HttpRequest, queryset: QuerySet[Card]) -> None:
-        changed = cards_set_status(cards=queryset, status=CardStatus.DRAFT, now=timezone.now())
-        log_bulk_change(request, changed, "Unpublished: back to draft (bulk action).")
-        self.message_user(
-            request,
-            f"{cards_phrase(len(changed))} moved back to draft; learners keep their history.",
-            messages.SUCCESS,
-        )
+        self._move(request, queryset, CardStatus.DRAFT, bulk=True)
 
-    @admin.action(description="Archive selected cards", permissions=["change"])
+    @admin.action(description="Retire selected cards", permissions=["change"])
     def archive(self, request: HttpRequest, queryset: QuerySet[Card]) -> None:
-        changed = cards_set_status(cards=queryset, status=CardStatus.ARCHIVED, now=timezone.now())
-        log_bulk_change(request, changed, "Archived (bulk action).")
+        self._move(request, queryset, CardStatus.ARCHIVED, bulk=True)
+
+    @admin.action(
+        description="Confirm the changed source of selected cards", permissions=["change"]
+    )
+    def confirm_source(self, request: HttpRequest, queryset: QuerySet[Card]) -> None:
+        count = cards_confirm_source(cards=queryset, by=request.user, now=timezone.now())
         self.message_user(
             request,
-            f"{cards_phrase(len(changed))} archived; learners keep their history.",
+            f"Confirmed {cards_phrase(count)} against their changed source.",
             messages.SUCCESS,
         )
 
     @admin.action(description="Mark selected cards critical", permissions=["change"])
     def mark_critical(self, request: HttpRequest, queryset: QuerySet[Card]) -> None:
-        changed = cards_mark_critical(cards=queryset, critical=True, now=timezone.now())
-        log_bulk_change(request, changed, "Marked critical (bulk action).")
-        self.message_user(
-            request,
-            f"{cards_phrase(len(changed))} marked critical.",
-            messages.SUCCESS,
-        )
+        self._mark_critical(request, queryset, critical=True)
 
     @admin.action(description="Mark selected cards not critical", permissions=["change"])
     def unmark_critical(self, request: HttpRequest, queryset: QuerySet[Card]) -> None:
-        changed = cards_mark_critical(cards=queryset, critical=False, now=timezone.now())
-        log_bulk_change(request, changed, "Marked not critical (bulk action).")
-        self.message_user(
-            request,
-            f"{cards_phrase(len(changed))} no longer critical.",
-            messages.SUCCESS,
+        self._mark_critical(request, queryset, critical=False)
+
+    def _mark_critical(self, request: HttpRequest, queryset: QuerySet[Card], *, critical: bool):
+        changed = cards_mark_critical(
+            cards=queryset, critical=critical, now=timezone.now(), by=request.user
         )
+        what = "marked critical" if critical else "no longer critical"
+        log_bulk_change(request, changed, f"{what.capitalize()} (bulk action).")
+        self.message_user(request, f"{cards_phrase(len(changed))} {what}.", messages.SUCCESS)

@@ -6,17 +6,14 @@ import json
 from typing import Any
 
 from django import forms
-from django.core import signing
 from django.forms.models import BaseInlineFormSet
 
-from quizzes.content.models import Card, CardStatus
+from quizzes.content.models import Article, Card, CardStatus
+from quizzes.content.services.curated import curated_json
 from quizzes.content.services.importing import ArticleImportError, decode_text
 from quizzes.content.validation import card_field_problems, choice_problems
 
 MAX_ARTICLE_BYTES = 2 * 1024 * 1024
-UPLOAD_SALT = "bonelearn.admin.article-upload"
-# The instructor confirms within an hour of the dry run, or uploads again.
-UPLOAD_MAX_AGE_SECONDS = 60 * 60
 
 
 class CardAdminForm(forms.ModelForm):
@@ -106,10 +103,19 @@ class LessonInlineForm(forms.ModelForm):
             key.help_text = IMPORTED_KEY_HELP
 
 
+NEW_ARTICLE = "new"
+
+
 class ArticleUploadForm(forms.Form):
     article = forms.FileField(
         label="Article file",
-        help_text="The article as UTF-8 text (.txt or .md), at most 2 MB.",
+        help_text="Plain text (.txt), Markdown (.md), a saved web page (.html) or a Word "
+        "document (.docx), at most 2 MB.",
+    )
+    target = forms.ChoiceField(
+        label="Update which article?",
+        help_text="Pick the article this file is a version of, or “A new article”. The file "
+        "name does not decide it.",
     )
     curated_cards = forms.FileField(
         label="Curated cards (optional)",
@@ -117,19 +123,47 @@ class ArticleUploadForm(forms.Form):
         help_text="A .cards.json file with hand-written cards for this article.",
     )
 
-    def _read_text(self, upload: Any, what: str) -> str:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        articles = Article.objects.order_by("title").values_list("pk", "title", "slug")
+        self.fields["target"].choices = [
+            ("", "— choose —"),
+            (NEW_ARTICLE, "A new article"),
+            *[(str(pk), f"{title} ({slug})") for pk, title, slug in articles],
+        ]
+
+    def _read(self, upload: Any, what: str) -> bytes:
         if upload.size > MAX_ARTICLE_BYTES:
             raise forms.ValidationError(f"The {what} is larger than 2 MB.")
+        return upload.read()
+
+    def _read_text(self, upload: Any, what: str) -> str:
         # The same decoding as `manage.py import_article`: BOM, binary and empty files alike.
         try:
-            return decode_text(upload.read(), name=f"The {what}")
+            return decode_text(self._read(upload, what), name=f"The {what}")
         except ArticleImportError as error:
             raise forms.ValidationError(f"{error}.") from None
 
-    def clean_article(self) -> str:
+    def clean_article(self) -> bytes:
         upload = self.cleaned_data["article"]
         self.uploaded_name = upload.name[:300]
-        return self._read_text(upload, "article file")
+        data = self._read(upload, "article file")
+        if data[:4] != b"PK\x03\x04":  # a Word file is a ZIP archive; everything else is text
+            try:
+                decode_text(data, name="The article file")
+            except ArticleImportError as error:
+                raise forms.ValidationError(f"{error}.") from None
+        return data
+
+    def clean_target(self) -> tuple[Article | None, bool]:
+        """(the article to update, whether to make a new one)."""
+        value = self.cleaned_data["target"]
+        if value == NEW_ARTICLE:
+            return None, True
+        article = Article.objects.filter(pk=value).first() if value.isdigit() else None
+        if article is None:
+            raise forms.ValidationError("Choose the article to update, or “A new article”.")
+        return article, False
 
     def clean_curated_cards(self) -> str | None:
         upload = self.cleaned_data.get("curated_cards")
@@ -137,42 +171,18 @@ class ArticleUploadForm(forms.Form):
             return None
         text = self._read_text(upload, "curated cards file")
         try:
-            json.loads(text)
+            curated_json(text)
         except json.JSONDecodeError as error:
             raise forms.ValidationError(
                 f"The curated cards file is not valid JSON (line {error.lineno}: {error.msg})."
             ) from None
         return text
 
-    def signed_payload(self) -> str:
-        """The dry-run's exact input, signed, so the confirm step imports what was previewed."""
-        return signing.dumps(
-            {
-                "source_name": self.uploaded_name,
-                "text": self.cleaned_data["article"],
-                "curated_cards": self.cleaned_data.get("curated_cards"),
-            },
-            salt=UPLOAD_SALT,
-            compress=True,
-        )
-
 
 class ArticleConfirmForm(forms.Form):
-    payload = forms.CharField(widget=forms.HiddenInput)
-
-    def clean_payload(self) -> dict[str, Any]:
-        try:
-            data = signing.loads(
-                self.cleaned_data["payload"], salt=UPLOAD_SALT, max_age=UPLOAD_MAX_AGE_SECONDS
-            )
-        except signing.SignatureExpired:
-            raise forms.ValidationError(
-                "This preview is more than an hour old; upload the file again."
-            ) from None
-        except signing.BadSignature:
-            raise forms.ValidationError(
-                "The confirmed upload does not match the preview; upload the file again."
-            ) from None
-        if not isinstance(data, dict) or not isinstance(data.get("text"), str):
-            raise forms.ValidationError("The upload could not be read; upload the file again.")
-        return data
+    upload = forms.UUIDField(widget=forms.HiddenInput)
+    prune = forms.BooleanField(
+        required=False,
+        label="Also delete or archive what left the file (listed above)",
+        help_text="Cards that learners studied are archived, never deleted.",
+    )

@@ -2,9 +2,12 @@
 
 One row per card. Columns: key (the card's stable id; leave empty to create a new card), topic
 (topic slug), lesson (lesson key within that topic), kind, status, critical (1/0), front, back,
-explanation, accepted_answers, tags, source_excerpt, choice_1 … choice_6 (choice texts in order)
-and correct (the numbers of the correct choices, separated by semicolons, e.g. "1;3").
-Every row is checked with the same rules as the admin form; any bad row stops the whole import.
+explanation, accepted_answers, tags, source_excerpt, clinical_note, note_reference, choice_1 …
+choice_10 (choice texts in order) and correct (the numbers of the correct choices, separated by
+semicolons, e.g. "1;3"). Every row is checked with the same rules as the admin form, and a row
+that publishes a card with the publishing rules, the item-writing checks and the sign-off rule;
+any bad row stops the whole import. A status change goes through the editorial workflow, and a
+published card whose wording a row changes goes back to review, as in the admin.
 """
 
 from __future__ import annotations
@@ -16,11 +19,23 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from import_export import fields, resources, widgets
 
+from quizzes.content.admin.imports import StylelessDiff
 from quizzes.content.models import Card, CardStatus, Choice, Lesson, Topic, new_card_key
-from quizzes.content.services.publishing import cards_publish
+from quizzes.content.services.publishing import (
+    card_reworded,
+    cards_publish,
+    cards_set_status,
+    cards_submit_for_review,
+    content_problems,
+    second_signoff_required,
+    signoff_refusal,
+    wording_of,
+)
 from quizzes.content.validation import card_problems
 
-MAX_CHOICES = 6
+# The curated set has cards with 8 choices; a card with more than the CSV holds is refused at
+# export rather than losing choices on the way back in.
+MAX_CHOICES = 10
 CHOICE_COLUMNS = [f"choice_{number}" for number in range(1, MAX_CHOICES + 1)]
 # Choices are not card fields, so the model's own length check (full_clean) never sees them.
 CHOICE_MAX_LENGTH = Choice._meta.get_field("text").max_length
@@ -66,6 +81,10 @@ class CardResource(resources.ModelResource):
     choice_4 = _text_field("choice_4")
     choice_5 = _text_field("choice_5")
     choice_6 = _text_field("choice_6")
+    choice_7 = _text_field("choice_7")
+    choice_8 = _text_field("choice_8")
+    choice_9 = _text_field("choice_9")
+    choice_10 = _text_field("choice_10")
     correct = _text_field("correct")
 
     class Meta:
@@ -84,6 +103,8 @@ class CardResource(resources.ModelResource):
             "accepted_answers",
             "tags",
             "source_excerpt",
+            "clinical_note",
+            "note_reference",
             *CHOICE_COLUMNS,
             "correct",
         )
@@ -92,6 +113,9 @@ class CardResource(resources.ModelResource):
         clean_model_instances = True
         skip_unchanged = True
         report_skipped = True
+
+    def get_diff_class(self) -> type:
+        return StylelessDiff
 
     # --- export -------------------------------------------------------------------------------
 
@@ -143,35 +167,75 @@ class CardResource(resources.ModelResource):
             explanation=instance.explanation,
             has_lesson=instance.lesson is not None,
             choices=instance.csv_choices,
-            publishing=instance.status == CardStatus.PUBLISHED,
+            publishing=False,
             back=instance.back,
         )
+        problems += self._publishing_problems(instance, user=kwargs.get("user"))
         if problems:
-            errors.setdefault(NON_FIELD_ERRORS, []).extend(problems)
+            errors.setdefault(NON_FIELD_ERRORS, []).extend(dict.fromkeys(problems))
         if errors:
             raise ValidationError(errors)
 
-    def before_save_instance(self, instance: Card, row: Any, **kwargs: Any) -> None:
-        # Publishing goes through the publishing service once the choices are saved too.
-        instance.csv_publish = instance.status == CardStatus.PUBLISHED and not (
-            instance.pk
-            and Card.objects.filter(pk=instance.pk, status=CardStatus.PUBLISHED).exists()
+    def _publishing_problems(self, instance: Card, *, user: Any) -> list[str]:
+        """For a row that publishes a card: what the publishing service would refuse, shown in
+        the preview before anything is written."""
+        saved = Card.objects.filter(pk=instance.pk).values("status", "submitted_by_id").first()
+        if instance.status != CardStatus.PUBLISHED or (
+            saved and saved["status"] == CardStatus.PUBLISHED
+        ):
+            return []
+        problems = content_problems(
+            kind=instance.kind,
+            front=instance.front,
+            back=instance.back,
+            explanation=instance.explanation,
+            has_lesson=instance.lesson is not None,
+            choices=instance.csv_choices,
+            critical=instance.critical,
         )
-        if instance.csv_publish:
-            instance.status = CardStatus.DRAFT
+        refusal = signoff_refusal(
+            status=saved["status"] if saved else CardStatus.DRAFT,
+            submitted_by_id=saved["submitted_by_id"] if saved else None,
+            by=user,
+            second_required=user is not None and second_signoff_required(),
+        )
+        return problems + ([refusal] if refusal else [])
+
+    def before_save_instance(self, instance: Card, row: Any, **kwargs: Any) -> None:
+        # A status change goes through the workflow once the choices are saved too
+        # (after_save_instance); until then the card keeps the status it has (new: draft).
+        saved = Card.objects.filter(pk=instance.pk).values_list("status", flat=True).first()
+        instance.csv_status_asked = instance.status if instance.status != saved else None
+        instance.csv_wording_before = wording_of(instance) if saved else None
+        instance.status = saved or CardStatus.DRAFT
 
     def after_save_instance(self, instance: Card, row: Any, **kwargs: Any) -> None:
         if instance.pk is None:
             return
         _sync_choices(instance, instance.csv_choices)
-        if instance.csv_publish:
-            cards_publish(cards=[instance], now=timezone.now())
-            instance.status = CardStatus.PUBLISHED
+        user, now = kwargs.get("user"), timezone.now()
+        before = instance.csv_wording_before
+        if before is not None:
+            card_reworded(card=instance, before=before, by=user, now=now)
+        asked = instance.csv_status_asked
+        if asked is None or asked == instance.status:
+            return
+        if asked == CardStatus.PUBLISHED:
+            cards_publish(cards=[instance], now=now, by=user)
+        elif asked == CardStatus.IN_REVIEW:
+            cards_submit_for_review(cards=[instance], by=user, now=now)
+        else:
+            cards_set_status(cards=[instance], status=asked, now=now, by=user)
 
 
 def _load_columns(card: Card) -> None:
     """Flatten the card's lesson and choices into the csv_* attributes the columns read."""
     choices = list(card.choices.all())
+    if len(choices) > MAX_CHOICES:
+        raise ValueError(
+            f"The card “{card.key}” has {len(choices)} choices; the CSV holds at most "
+            f"{MAX_CHOICES}. Edit it in the admin instead."
+        )
     card.csv_lesson = card.lesson.key if card.lesson_id else ""
     for index, name in enumerate(CHOICE_COLUMNS):
         setattr(card, f"csv_{name}", choices[index].text if index < len(choices) else "")

@@ -4,14 +4,39 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 
 from quizzes.content.admin.common import InUseProtectedDeleteMixin
 from quizzes.content.admin.forms import LessonInlineForm, is_imported
 from quizzes.content.models import Lesson, Topic
+from quizzes.content.services.reports import cards_flag_source_changed
 from quizzes.content.usage import in_use_q
+
+# What a card cites: an edit to either sends every card of the lesson to the reports queue.
+SOURCE_FIELDS = {"body", "source_passage"}
+
+
+def flag_edited_sources(modeladmin: Any, request: HttpRequest, lessons: list[Lesson]) -> None:
+    """Flag the cards of lessons whose text an instructor just changed, and say how many."""
+    if not lessons:
+        return
+    result = cards_flag_source_changed(lessons=lessons, now=timezone.now())
+    flagged = len(result.raised) + len(result.refreshed)
+    if flagged:
+        modeladmin.message_user(
+            request,
+            f"{flagged} card{'s' if flagged != 1 else ''} cite{'s' if flagged == 1 else ''} the "
+            "changed text and now show “source changed” until an instructor confirms them "
+            "(Reports).",
+            messages.WARNING,
+        )
+
+
+def _source_edited(form: Any) -> bool:
+    return bool(form.instance.pk and form.initial and SOURCE_FIELDS & set(form.changed_data))
 
 
 class InUseFilter(admin.SimpleListFilter):
@@ -51,6 +76,13 @@ class TopicAdmin(InUseProtectedDeleteMixin, admin.ModelAdmin):
     prepopulated_fields = {"slug": ("title",), "key": ("title",)}
     ordering = ["article__title", "position"]
     inlines = [LessonInline]
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        edited = [
+            f.instance for f in formset.forms if formset.model is Lesson and _source_edited(f)
+        ]
+        super().save_formset(request, form, formset, change)
+        flag_edited_sources(self, request, edited)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Topic | None = None) -> list[str]:
         readonly = list(super().get_readonly_fields(request, obj))
@@ -92,3 +124,8 @@ class LessonAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj: Lesson | None = None) -> list[str]:
         readonly = list(super().get_readonly_fields(request, obj))
         return [*readonly, "key"] if is_imported(obj) else readonly
+
+    def save_model(self, request: HttpRequest, lesson: Lesson, form: Any, change: bool) -> None:
+        edited = change and _source_edited(form)
+        super().save_model(request, lesson, form, change)
+        flag_edited_sources(self, request, [lesson] if edited else [])

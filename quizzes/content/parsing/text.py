@@ -3,7 +3,11 @@
 The format, as exported from the patient-education pages the product is built from:
 
 - An optional byline ("Last Updated on ... by ...") as the first line; it is not lesson text.
-- A line "Key Fact #N: Title" starts key fact N (a topic of kind ``key_fact``).
+- A line "Key Fact #N: Title" starts key fact N (a topic of kind ``key_fact``). A line slightly
+  off that form ("Key Fact #3 Diagnosis") is read as a key fact with a warning; one without a
+  number or title stops the import (its text would land in the previous key fact).
+- Without any key-fact line the article is read in *section mode*: each top-level heading starts
+  a topic of kind ``section``, its sub-headings lessons.
 - A top-level heading is a heading line followed by an empty line. Top-level headings before the
   first key fact start overview topics; after the last key fact they start closing topics. As
   exports do not always keep that empty line, a heading after the last key fact that names a
@@ -33,6 +37,12 @@ from __future__ import annotations
 
 import re
 
+from quizzes.content.parsing.checks import (
+    article_warnings,
+    key_fact_line,
+    near_miss_warning,
+    refuse_unreadable_key_fact,
+)
 from quizzes.content.parsing.tree import (
     ArticleFormatError,
     Block,
@@ -52,7 +62,6 @@ from quizzes.content.parsing.tree import (
 INTRO_KEY = "introduction"
 PREAMBLE_TITLE = "Introduction"
 
-KEY_FACT_RE = re.compile(r"^key\s+fact\s*#?\s*(\d+)\s*[:.\u2013\u2014-]\s*(\S.*)$", re.IGNORECASE)
 FAQ_RE = re.compile(r"^(?:faqs?|frequently\s+asked\s+questions)\s*:?$", re.IGNORECASE)
 REFERENCES_RE = re.compile(r"^(?:references|sources|bibliography|citations)\s*:?$", re.IGNORECASE)
 BYLINE_RE = re.compile(
@@ -106,25 +115,48 @@ def _parse_article(text: str, *, source_name: str) -> ParsedArticle:
         byline = lines[start].strip()
         start += 1
 
-    key_fact_lines = [i for i, line in enumerate(lines) if KEY_FACT_RE.match(line.strip())]
+    key_fact_lines = [i for i, line in enumerate(lines) if key_fact_line(line.strip())]
     has_heading = any(is_heading_line(line) or FAQ_RE.match(line.strip()) for line in lines[start:])
     if not has_heading:
         raise ArticleFormatError("has no headings")
-    if not key_fact_lines:
-        raise ArticleFormatError("has no key facts (lines like 'Key Fact #1: Title')")
-    last_key_fact = key_fact_lines[-1]
-
+    if key_fact_lines:
+        for index in range(start, len(lines)):
+            refuse_unreadable_key_fact(lines[index], where=f"line {index + 1}")
     builder = _TreeBuilder()
+    warnings = _walk_lines(lines, start, builder, section_mode=not key_fact_lines)
+
+    title = title_from_source_name(source_name)
+    article = ParsedArticle(
+        title=title,
+        slug=slugify(title) or "article",
+        byline=byline,
+        topics=builder.finish(),
+        faq=builder.finish_faq(),
+        references=builder.references,
+    )
+    article.warnings = warnings + builder.warnings + article_warnings(article)
+    return article
+
+
+def _walk_lines(
+    lines: list[str], start: int, builder: _TreeBuilder, *, section_mode: bool
+) -> list[str]:
+    """Feed every line to the builder as topic, lesson, FAQ or reference text; returns warnings."""
+    key_fact_lines = [i for i, line in enumerate(lines) if key_fact_line(line.strip())]
+    # Section mode (no key facts): every top-level heading is a section; no closing cues.
+    last_key_fact = key_fact_lines[-1] if key_fact_lines else len(lines)
+    warnings: list[str] = []
     mode = "content"
     for index in range(start, len(lines)):
         line = lines[index]
         text_line = line.strip()
         next_is_blank = index + 1 >= len(lines) or not lines[index + 1].strip()
-        key_fact = KEY_FACT_RE.match(text_line)
+        key_fact = key_fact_line(text_line)
         if key_fact:
             mode = "content"
-            number = int(key_fact.group(1))
-            builder.start_topic("key_fact", key_fact.group(2).strip(), number=number)
+            if key_fact.near_miss:
+                warnings.append(near_miss_warning(text_line, key_fact, where=f"line {index + 1}"))
+            builder.start_topic("key_fact", key_fact.title, number=key_fact.number)
         elif FAQ_RE.match(text_line):
             mode = "faq"
         elif REFERENCES_RE.match(text_line):
@@ -138,26 +170,18 @@ def _parse_article(text: str, *, source_name: str) -> ParsedArticle:
             next_is_blank or (index > last_key_fact and CLOSING_CUE_RE.search(text_line))
         ):
             mode = "content"
-            kind = "closing" if index > last_key_fact else "overview"
-            builder.start_topic(kind, text_line)
+            builder.start_topic(_topic_kind(section_mode, index > last_key_fact), text_line)
         elif is_heading_line(line):
             builder.start_lesson(text_line)
         else:
             builder.add_line(line)
+    return warnings
 
-    numbers = [topic.number for topic in builder.topics if topic.number is not None]
-    duplicates = sorted({number for number in numbers if numbers.count(number) > 1})
-    if duplicates:
-        raise ArticleFormatError(f"has Key Fact #{duplicates[0]} more than once")
-    title = title_from_source_name(source_name)
-    return ParsedArticle(
-        title=title,
-        slug=slugify(title) or "article",
-        byline=byline,
-        topics=builder.finish(),
-        faq=builder.finish_faq(),
-        references=builder.references,
-    )
+
+def _topic_kind(section_mode: bool, after_last_key_fact: bool) -> str:
+    if section_mode:
+        return "section"
+    return "closing" if after_last_key_fact else "overview"
 
 
 def _ends_faq(line: str, next_is_blank: bool, faq_ready: bool) -> bool:
@@ -181,6 +205,7 @@ class _TreeBuilder:
         self._lesson_lines: list[tuple[ParsedTopic, str, bool, list[str]]] = []
         self.references: list[str] = []
         self._faq: list[tuple[str, list[str]]] = []
+        self.warnings: list[str] = []
 
     # --- topics and lessons -------------------------------------------------------------
     def start_topic(self, kind: str, title: str, *, number: int | None = None) -> None:
@@ -247,6 +272,7 @@ class _TreeBuilder:
             answer_source = "\n".join(answer_lines).strip("\n")
             answer = "\n\n".join(line.strip() for line in answer_lines if line.strip())
             if not answer:
+                self.warnings.append(f"FAQ question “{question_line.strip()}” has no answer")
                 continue
             entries.append(
                 FaqEntry(
@@ -310,7 +336,7 @@ def _cells(line: str) -> list[str]:
 
 def _table(lines: list[str]) -> Table | None:
     """The table, or None when its lines hold nothing but separator rows."""
-    rows = []
+    rows: list[list[str]] = []
     kept_lines = []
     for line in lines:
         cells = _cells(line)
@@ -327,4 +353,5 @@ def _table(lines: list[str]) -> Table | None:
         rows=tuple(padded[1:]),
         header_line=kept_lines[0],
         row_lines=tuple(kept_lines[1:]),
+        cell_counts=tuple(len(row) for row in rows),
     )

@@ -1,6 +1,9 @@
 """The document tree every article format is read into (pure; no Django): topics of lessons made
 of blocks (paragraphs, lists, tables, quotations), the FAQ and the references, and the one way a
-lesson's blocks are written back as Markdown."""
+lesson's blocks are written back as Markdown.
+
+Plain text (parsing.text), Markdown, web pages and Word files (parsing.outline and its readers)
+all end here, so one card generator (quizzes.content.cardgen) serves every format."""
 
 from __future__ import annotations
 
@@ -25,6 +28,7 @@ class Paragraph:
 class BulletList:
     items: tuple[str, ...]
     lines: tuple[str, ...]
+    ordered: bool = False
 
 
 @dataclass(frozen=True)
@@ -33,6 +37,8 @@ class Table:
     rows: tuple[tuple[str, ...], ...]
     header_line: str
     row_lines: tuple[str, ...]
+    # Cells per row as written, header first; rows shorter than the widest were padded.
+    cell_counts: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -60,7 +66,7 @@ class ParsedLesson:
 @dataclass
 class ParsedTopic:
     key: str
-    kind: str  # "overview" | "key_fact" | "closing", the values of TopicKind
+    kind: str  # "overview" | "key_fact" | "closing" | "section", the values of TopicKind
     title: str
     number: int | None
     lessons: list[ParsedLesson] = field(default_factory=list)
@@ -81,6 +87,12 @@ class ParsedArticle:
     topics: list[ParsedTopic]
     faq: list[FaqEntry]
     references: list[str]
+    # What the reader noticed that the instructor should check; nothing here stopped the import.
+    warnings: list[str] = field(default_factory=list)
+    format: str = "text"  # "text" | "markdown" | "html" | "docx"
+    format_reason: str = ""
+    # True when the title is the document's own (a lone top-level heading), not the file name.
+    title_from_document: bool = False
 
     @property
     def key_facts(self) -> list[ParsedTopic]:
@@ -130,7 +142,9 @@ def table_to_markdown(header: tuple[str, ...], rows: tuple[tuple[str, ...], ...]
     return "\n".join(lines)
 
 
-def list_to_markdown(items: tuple[str, ...]) -> str:
+def list_to_markdown(items: tuple[str, ...], *, ordered: bool = False) -> str:
+    if ordered:
+        return "\n".join(f"{number}. {item}" for number, item in enumerate(items, start=1))
     return "\n".join(f"- {item}" for item in items)
 
 
@@ -138,7 +152,7 @@ def block_to_markdown(block: Block) -> str:
     if isinstance(block, Paragraph):
         return escape_markdown_line(block.text)
     if isinstance(block, BulletList):
-        return list_to_markdown(block.items)
+        return list_to_markdown(block.items, ordered=block.ordered)
     if isinstance(block, Table):
         return table_to_markdown(block.header, block.rows)
     return f"> {block.text}"

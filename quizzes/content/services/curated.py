@@ -9,11 +9,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from quizzes.content.cardgen import CardDraft
-from quizzes.content.itemcheck import item_problems
 from quizzes.content.models import CardKind
 from quizzes.content.parsing.tree import ParsedArticle
 from quizzes.content.services.import_report import ArticleImportError
-from quizzes.content.validation import card_problems
+from quizzes.content.services.publishing import content_problems
 
 # Version 2 adds a clinical note (and its reference) to every card; version 1 files still import.
 CURATED_VERSIONS = (1, 2)
@@ -42,10 +41,19 @@ class CuratedCard:
     lesson: str | None
 
 
+def curated_json(text: str) -> Any:
+    """json.loads, with nesting too deep for the parser (a RecursionError, e.g. 100,000 nested
+    lists) reported as the JSONDecodeError it is to the instructor."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise json.JSONDecodeError("nested too deeply", text, 0) from None
+
+
 def parse_curated_cards(text: str, *, name: str) -> list[CuratedCard]:
     """Validate the curated cards JSON strictly; every problem is a one-line ArticleImportError."""
     try:
-        data = json.loads(text)
+        data = curated_json(text)
     except json.JSONDecodeError as error:
         raise ArticleImportError(
             f"{name}: invalid JSON at line {error.lineno} column {error.colno}: {error.msg}"
@@ -73,10 +81,8 @@ def parse_curated_cards(text: str, *, name: str) -> list[CuratedCard]:
     return cards
 
 
-def _curated_card(raw: Any, label: str, *, fields: dict[str, Any]) -> CuratedCard:
-    def fail(problem: str) -> ArticleImportError:
-        return ArticleImportError(f"{label}: {problem}")
-
+def _check_shape(raw: Any, *, fields: dict[str, Any], fail: Any) -> None:
+    """The card's fields are exactly the format's, of the right types and not empty."""
     if not isinstance(raw, dict):
         raise fail("must be an object")
     missing = [name for name in fields if name not in raw]
@@ -88,55 +94,48 @@ def _curated_card(raw: Any, label: str, *, fields: dict[str, Any]) -> CuratedCar
     for name, expected in fields.items():
         if not isinstance(raw[name], expected):
             raise fail(f"field {name!r} has the wrong type")
-    note, reference = raw.get("clinical_note", "").strip(), raw.get("note_reference", "").strip()
-    if bool(note) != bool(reference):
+    if bool(raw.get("clinical_note", "").strip()) != bool(raw.get("note_reference", "").strip()):
         raise fail("a clinical note needs its reference, and a reference its note")
     for name in ("key", "topic", "front", "source"):
         if not raw[name].strip():
             raise fail(f"field {name!r} is empty")
     if not KEY_RE.match(raw["key"]) or len(raw["key"]) > 160:
         raise fail("key must be letters, digits, '-' or '_' (at most 160)")
-    kind = raw["kind"]
-    if kind not in CardKind.values:
-        raise fail(f"kind {kind!r} is not one of {', '.join(CardKind.values)}")
+    if raw["kind"] not in CardKind.values:
+        raise fail(f"kind {raw['kind']!r} is not one of {', '.join(CardKind.values)}")
     if not all(isinstance(tag, str) and tag.strip() for tag in raw["tags"]):
         raise fail("tags must be non-empty strings")
     if not all(isinstance(answer, str) and answer.strip() for answer in raw["accepted_answers"]):
         raise fail("accepted_answers must be non-empty strings")
-    tags = ", ".join(tag.strip() for tag in raw["tags"])
-    if len(tags) > 300:
+    if len(", ".join(tag.strip() for tag in raw["tags"])) > 300:
         raise fail("tags are longer than 300 characters together")
+
+
+def _curated_card(raw: Any, label: str, *, fields: dict[str, Any]) -> CuratedCard:
+    def fail(problem: str) -> ArticleImportError:
+        return ArticleImportError(f"{label}: {problem}")
+
+    _check_shape(raw, fields=fields, fail=fail)
     choices = _curated_choices(raw["choices"], fail)
-    # Curated cards are published straight away, so they meet the rules the admin enforces when
-    # an instructor publishes (one cloze parser, one set of choice rules). Every curated card is
-    # tied to a lesson (its topic's introduction when "lesson" is null) or the import fails.
-    problems = card_problems(
-        kind=kind,
+    # Curated cards are published by the import, so they meet what publishing asks of every card
+    # (the publishing rules and the mechanical item-writing checks of docs/item-writing.md). Every
+    # curated card is tied to a lesson (its topic's introduction when "lesson" is null).
+    problems = content_problems(
+        kind=raw["kind"],
         front=raw["front"],
+        back=raw["back"],
         explanation=raw["explanation"],
         has_lesson=True,
         choices=list(choices),
-        publishing=True,
-        back=raw["back"],
-    )
-    if problems:
-        raise fail(" ".join(problems))
-    # ... and the mechanical part of the item-writing standard (docs/item-writing.md).
-    faults = item_problems(
-        kind=kind,
-        front=raw["front"],
-        back=raw["back"],
-        explanation=raw["explanation"],
-        choices=choices,
         critical=raw["critical"],
     )
-    if faults:
-        raise fail(f"does not meet the item-writing standard: {faults[0].message}")
+    if problems:
+        raise fail(problems[0])
     draft = CardDraft(
         key=raw["key"],
         topic_key="",
         lesson_key=None,
-        kind=kind,
+        kind=raw["kind"],
         front=raw["front"],
         back=raw["back"],
         explanation=raw["explanation"],
@@ -145,8 +144,8 @@ def _curated_card(raw: Any, label: str, *, fields: dict[str, Any]) -> CuratedCar
         accepted_answers=tuple(answer.strip() for answer in raw["accepted_answers"]),
         tags=tuple(tag.strip() for tag in raw["tags"]),
         critical=raw["critical"],
-        clinical_note=note,
-        note_reference=reference,
+        clinical_note=raw.get("clinical_note", "").strip(),
+        note_reference=raw.get("note_reference", "").strip(),
     )
     return CuratedCard(draft=draft, topic=raw["topic"], lesson=raw["lesson"])
 

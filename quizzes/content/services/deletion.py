@@ -1,4 +1,4 @@
-"""Deleting content safely: what learners or modules use is archived, never deleted."""
+"""Deleting content safely: what learners or modules use is retired, never deleted."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ def _refusal(row: Model) -> str | None:
     users = used_by(row)
     if not users:
         return None
-    what = "archive it instead" if isinstance(row, Card) else "archive its cards instead"
+    what = "retire it instead" if isinstance(row, Card) else "retire its cards instead"
     name = row._meta.verbose_name.capitalize()
     return f"{name} “{row}” is in use ({', '.join(users)}); {what}."
 

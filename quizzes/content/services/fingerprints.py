@@ -24,7 +24,10 @@ CARD_FIELDS = (
     "critical",
     "clinical_note",
     "note_reference",
+    "needs_edit",
 )
+# Added after the first imports: hashed only when set, so cards without it keep their fingerprints.
+HASHED_WHEN_SET = ("needs_edit",)
 
 
 def plain(value: Any) -> Any:
@@ -34,8 +37,9 @@ def plain(value: Any) -> Any:
 
 def card_fingerprint(values: dict[str, Any], choices: list[tuple[str, bool]]) -> str:
     """Hash of what makes a card: its place, kind, status, texts and choices (not its position)."""
-    payload = [plain(values[name]) for name in CARD_FIELDS]
+    payload = [plain(values[name]) for name in CARD_FIELDS if name not in HASHED_WHEN_SET]
     payload.append([[plain(text), correct] for text, correct in choices])
+    payload += [[name, plain(values[name])] for name in HASHED_WHEN_SET if values.get(name)]
     return hashlib.sha256(json.dumps(payload, ensure_ascii=False).encode()).hexdigest()
 
 

@@ -7,15 +7,24 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from quizzes.content.cardgen import CardDraft
 from quizzes.content.models import Article, Card, CardOrigin, CardStatus, Choice, Lesson, Topic
 from quizzes.content.services.fingerprints import CARD_FIELDS, card_fingerprint, current_values
 from quizzes.content.services.import_report import ArticleImportError, ImportReport
-from quizzes.content.services.publishing import cards_publish
+from quizzes.content.services.publishing import (
+    SIGNOFF_PERMISSION,
+    WORDING_FIELDS,
+    cards_publish,
+    cards_submit_for_review,
+    second_signoff_required,
+)
 from quizzes.content.usage import in_use_ids
 
 GENERATED_POSITIONS = 1000  # generated drafts sort after the curated cards of the same lesson
+IMPORTED = "Written by the article import"
+CURATED_SIGNOFF = "Curated set reviewed against docs/item-writing.md, imported with {source}"
 
 
 def _replace_choices(
@@ -68,6 +77,7 @@ def _card_values(
         "critical": draft.critical,
         "clinical_note": draft.clinical_note,
         "note_reference": draft.note_reference,
+        "needs_edit": draft.needs_edit,
     }
 
 
@@ -75,6 +85,7 @@ class CardWriter:
     """The card part of the import writer (quizzes.content.services.import_writer)."""
 
     report: ImportReport
+    prune: bool
 
     def _cards(
         self,
@@ -167,34 +178,69 @@ class CardWriter:
             card.import_fingerprint = fingerprint
             plan.updated_cards.append(card)
             self.report.note("updated", "Card", f"update Card {draft.key} ({', '.join(changed)})")
+            # A published curated card whose wording the import changed needs a new sign-off.
+            publish = publish or (
+                values["status"] == CardStatus.PUBLISHED
+                and bool({*WORDING_FIELDS, "choices"} & set(changed))
+            )
         if publish:
             card.status = CardStatus.DRAFT
+            plan.update_fields.add("status")
             plan.to_publish.append(card)
 
     def _write_cards(self, plan: _CardPlan) -> None:
-        Card.objects.bulk_create(plan.new_cards)
+        # Written with their history (django-simple-history), so a card's history starts here.
+        if plan.new_cards:
+            bulk_create_with_history(plan.new_cards, Card, default_change_reason=IMPORTED)
         for choice in plan.new_choices:
             choice.card_id = choice.card.id
         if plan.updated_cards:
-            Card.objects.bulk_update(plan.updated_cards, sorted(plan.update_fields))
+            bulk_update_with_history(
+                plan.updated_cards, Card, sorted(plan.update_fields), default_change_reason=IMPORTED
+            )
         if plan.choice_deletes:
             Choice.objects.filter(id__in=plan.choice_deletes).delete()
         if plan.choice_updates:
             Choice.objects.bulk_update(plan.choice_updates, ["text", "is_correct", "position"])
-        Choice.objects.bulk_create(plan.new_choices)
+        if plan.new_choices:
+            bulk_create_with_history(plan.new_choices, Choice, default_change_reason=IMPORTED)
         if plan.to_publish:
+            self._sign_off(plan.to_publish)
+
+    def _sign_off(self, cards: list[Card]) -> None:
+        """Curated cards reach learners through the workflow's own services.
+
+        The curated file was reviewed card by card against docs/item-writing.md (its review log is
+        in that document, and the file changes only through code review), and the import has just
+        run the mechanical checks again: importing it from the command line is the operator's
+        recorded sign-off. Uploaded by an instructor in the admin, the cards go to review instead
+        wherever a second instructor must sign off (or the uploader may not sign off).
+        """
+        now, by = timezone.now(), getattr(self, "uploaded_by", None)
+        if by is not None and (second_signoff_required() or not by.has_perm(SIGNOFF_PERMISSION)):
+            skipped = cards_submit_for_review(cards=cards, by=by, now=now).skipped
+        else:
+            note = "" if by is not None else CURATED_SIGNOFF.format(source=self.report.source_name)
             # The same rules and announcement as publishing in the admin: learners who already
             # read a topic get its newly published cards.
-            result = cards_publish(cards=plan.to_publish, now=timezone.now())
-            if result.skipped:
-                card, problems = result.skipped[0]
-                raise ArticleImportError(f"card {card.key} cannot be published: {problems[0]}")
+            skipped = cards_publish(cards=cards, now=now, by=by, note=note).skipped
+        if skipped:
+            card, problems = skipped[0]
+            raise ArticleImportError(f"card {card.key} cannot be published: {problems[0]}")
 
     def _retire_cards(self, cards: list[Card]) -> None:
         for _card in [card for card in cards if card.status == CardStatus.ARCHIVED]:
             self.report.note("unchanged", "Card")
         cards = [card for card in cards if card.status != CardStatus.ARCHIVED]
         if not cards:
+            return
+        if not self.prune:
+            # Deleting or archiving is the instructor's explicit choice (prune=True).
+            for card in cards:
+                self.report.hold(
+                    "Card",
+                    f"keep Card {card.key} “{card.front[:70]}” (its fact is not in the file)",
+                )
             return
         studied = in_use_ids(Card, [card.id for card in cards])
         to_archive, to_delete = [], []

@@ -12,3 +12,11 @@ register = template.Library()
 def markdown_filter(text: str) -> SafeString:
     """Authored Markdown, sanitised: `{{ card.front|markdown }}`."""
     return render_markdown(text)
+
+
+@register.filter
+def percent(value: float | None) -> str:
+    """0.873 → "87%"; None (nothing to compute it from) → a dash, never "0%"."""
+    if value is None or value == "":
+        return "–"
+    return f"{round(float(value) * 100)}%"

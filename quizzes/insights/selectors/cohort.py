@@ -18,10 +18,13 @@ from quizzes.content.models import Topic
 from quizzes.insights import statistics
 from quizzes.insights.selectors.figures import (
     WINDOW_DAYS,
+    TopicFigures,
     first_try_counts,
     in_cohort_q,
     learners,
     mastery_by,
+    mastery_of,
+    topics_with_totals,
 )
 from quizzes.insights.selectors.items import CardPage, card_page
 from quizzes.insights.selectors.modules import ModuleRow, module_table
@@ -34,12 +37,7 @@ MATRIX_PAGE_SIZE = 50
 COHORT_DAY = LearningDay(time_zone="UTC", day_start_hour=0)
 
 
-@dataclass
-class Cell:
-    introduced: int = 0
-    mastery: float | None = None
-    first_tries: int = 0
-    accuracy: float | None = None
+Cell = TopicFigures  # one learner's (or the cohort's) figures for one topic
 
 
 @dataclass
@@ -61,11 +59,10 @@ def _accuracy_by(keys: list[str], answers: QuerySet) -> dict[tuple, tuple[int, i
     return first_try_counts(answers, keys=keys, learning_day=COHORT_DAY)
 
 
-def _cell(memory: dict | None, accuracy: tuple[int, int] | None) -> Cell:
+def _cell(memory: dict | None, accuracy: tuple[int, int] | None, *, total: int) -> Cell:
     tries, recalled = accuracy or (0, 0)
     return Cell(
-        introduced=memory["introduced"] if memory else 0,
-        mastery=memory["mastery"] if memory else None,
+        memory=mastery_of(memory, total=total),
         first_tries=tries,
         accuracy=statistics.ratio(recalled, tries),
     )
@@ -76,25 +73,34 @@ def topic_matrix(
 ) -> TopicMatrix:
     """Mastery and first-try accuracy (last 30 UTC days) per topic for the cohort as a whole
     (remembered for COHORT_FIGURES_SECONDS) and for one page of its learners (a fixed number of
-    queries whatever the cohort's size)."""
+    queries whatever the cohort's size). The cohort's mastery is the mean of its learners'."""
     window_start = now - timedelta(days=WINDOW_DAYS)
     states = MemoryState.objects.filter(in_cohort_q("user__", group))
     answers = ReviewLog.objects.standing().filter(
         in_cohort_q("user__", group), reviewed_at__gte=window_start, reviewed_at__lt=now
     )
-    topics = list(Topic.objects.in_reading_order())
-    (cohort_mastery, cohort_accuracy), calculated_at = remembered(
+    topics = list(topics_with_totals())
+    (cohort_mastery, cohort_accuracy, cohort_size), calculated_at = remembered(
         "cohort",
         lambda: (
             mastery_by(["card__topic_id"], states, now=now),
             _accuracy_by(["card__topic_id"], answers),
+            learners(group=group).count(),
         ),
         group.pk if group else "all",
     )
+    cohort_cells = {
+        t.pk: _cell(
+            cohort_mastery.get((t.pk,)),
+            cohort_accuracy.get((t.pk,)),
+            total=t.published * cohort_size,
+        )
+        for t in topics
+    }
 
     def weakness(topic: Topic) -> tuple:
-        mastery = cohort_mastery.get((topic.pk,), {}).get("mastery")
-        return (mastery is None, mastery if mastery is not None else 0.0)
+        cell = cohort_cells[topic.pk]
+        return (not cell.introduced, cell.mastery or 0.0)
 
     topics.sort(key=weakness)
     paginator = Paginator(learners(group=group).only("id", "username", "first_name"), page_size)
@@ -105,13 +111,17 @@ def topic_matrix(
     return TopicMatrix(
         cohort_calculated_at=calculated_at,
         topics=topics,
-        cohort=[_cell(cohort_mastery.get((t.pk,)), cohort_accuracy.get((t.pk,))) for t in topics],
+        cohort=[cohort_cells[t.pk] for t in topics],
         page=learner_page,
         rows=[
             MatrixRow(
                 learner=learner,
                 cells=[
-                    _cell(mastery.get((learner.pk, t.pk)), accuracy.get((learner.pk, t.pk)))
+                    _cell(
+                        mastery.get((learner.pk, t.pk)),
+                        accuracy.get((learner.pk, t.pk)),
+                        total=t.published,
+                    )
                     for t in topics
                 ],
             )
@@ -127,13 +137,13 @@ def learner_topic_cells(*, now: datetime, group: Group | None = None):
     answers = ReviewLog.objects.standing().filter(
         in_cohort_q("user__", group), reviewed_at__gte=window_start, reviewed_at__lt=now
     )
-    topics = list(Topic.objects.in_reading_order())
+    topics = list(topics_with_totals())
     mastery = mastery_by(["user_id", "card__topic_id"], states, now=now)
     accuracy = _accuracy_by(["user_id", "card__topic_id"], answers)
     for learner in learners(group=group).only("id", "username").iterator():
         for topic in topics:
             key = (learner.pk, topic.pk)
-            yield learner, topic, _cell(mastery.get(key), accuracy.get(key))
+            yield learner, topic, _cell(mastery.get(key), accuracy.get(key), total=topic.published)
 
 
 def groups() -> QuerySet[Group]:

@@ -1,5 +1,5 @@
-"""Per card, for the cohort: reviews, lapses, difficulty, leeches and the item analysis of quiz
-answers (Moodle's quiz statistics).
+"""Per card, for the cohort: reviews, lapses, "I typed it right" overrides, difficulty, leeches and
+the item analysis of quiz answers (Moodle's quiz statistics).
 
 Item analysis counts one attempt per learner and module, the learner's first submitted one (later
 attempts repeat questions the learner has already seen answered, and would weigh keen learners
@@ -89,6 +89,9 @@ class CardRow:
     reviews: int = 0
     review_stage_reviews: int = 0
     lapses: int = 0
+    # Answers a learner counted as right with "I typed it right" (a typo, or a wording the card's
+    # accepted answers may be missing).
+    overrides: int = 0
     learners: int = 0
     mean_difficulty: float | None = None
     leeches: int = 0
@@ -122,6 +125,7 @@ def _review_figures(ids: list[int], *, group: Group | None) -> dict[int, dict]:
             reviews=Count("id"),
             review_stage_reviews=Count("id", filter=in_review),
             lapses=Count("id", filter=in_review & Q(rating=1)),
+            overrides=Count("id", filter=Q(overridden=True)),
         )
     }
 

@@ -19,24 +19,26 @@ from typing import Any
 
 from django.db.models import Count, F, Max, Q
 
-from quizzes.content.models import CardStatus, Topic
+from quizzes.content.models import Topic
 from quizzes.insights import statistics
 from quizzes.insights.selectors.figures import (
     WINDOW_DAYS,
+    TopicFigures,
     first_try_counts,
     mastery_by,
+    mastery_of,
     standing_reviews,
+    topics_with_totals,
 )
-from quizzes.review.days import EPOCH, LearningDay
-from quizzes.review.models import MemoryStage, MemoryState, ReviewLog, due_by_q, in_queue_q
+from quizzes.review.days import EPOCH, LearningDay, streak
+from quizzes.review.models import MemoryStage, MemoryState, due_by_q, in_queue_q
+from quizzes.review.selectors import answers
 from quizzes.review.selectors.settings import learner_settings
 from quizzes.review.sql import LearningDayNumber
 from quizzes.training.models import Attempt
 
 FORECAST_DAYS = 30
 HEATMAP_DAYS = 365
-WEAK_MASTERY = 0.80  # below the usual 90% retention target by a clear margin
-WEAK_ACCURACY = 0.70
 
 
 @dataclass(frozen=True)
@@ -68,26 +70,12 @@ def learner_clock(*, user: Any, now: datetime) -> LearnerClock:
     return LearnerClock(now=now, learning_day=learner_settings(user).learning_day)
 
 
-@dataclass
-class TopicProgress:
+@dataclass(kw_only=True)
+class TopicProgress(TopicFigures):
     topic: Topic
-    total: int
-    introduced: int = 0
-    mastery: float | None = None
-    first_tries: int = 0
-    accuracy: float | None = None
     due_today: int = 0
     due_next_week: int = 0
     best_quiz_score: float | None = None
-
-    @property
-    def weak(self) -> bool:
-        """Started, and either recall or recent first-try accuracy is low."""
-        if not self.introduced:
-            return False
-        low_mastery = self.mastery is not None and self.mastery < WEAK_MASTERY
-        low_accuracy = self.accuracy is not None and self.accuracy < WEAK_ACCURACY
-        return low_mastery or low_accuracy
 
 
 @dataclass
@@ -111,7 +99,8 @@ class LearnerProgress:
 
 
 def topic_memory(*, user: Any, clock: LearnerClock) -> dict[int, dict]:
-    """Per topic: cards started, mastery now, due today and in the 7 days after (1 query)."""
+    """Per topic: cards started, their recall in 30 days (mastery_by), due today and in the 7 days
+    after (1 query)."""
     queued = in_queue_q(clock.now)
     week_end = clock.day_end + timedelta(days=7)
     figures = mastery_by(
@@ -147,15 +136,19 @@ def topic_best_quiz_scores(*, user: Any) -> dict[int, float]:
 
 def topic_progress(*, user: Any, clock: LearnerClock) -> list[TopicProgress]:
     """Every topic in reading order with the learner's figures (4 queries whatever the sizes)."""
-    topics = Topic.objects.in_reading_order().annotate(
-        published=Count("cards", filter=Q(cards__status=CardStatus.PUBLISHED))
-    )
+    topics = topics_with_totals()
     memory = topic_memory(user=user, clock=clock)
     accuracy = topic_accuracy(user=user, clock=clock)
     best = topic_best_quiz_scores(user=user)
     result = []
     for topic in topics:
-        row = TopicProgress(topic=topic, total=topic.published, **memory.get(topic.pk, {}))
+        figures = memory.get(topic.pk, {})
+        row = TopicProgress(
+            topic=topic,
+            memory=mastery_of(figures or None, total=topic.published),
+            due_today=figures.get("due_today", 0),
+            due_next_week=figures.get("due_next_week", 0),
+        )
         tries, recalled = accuracy.get(topic.pk, (0, 0))
         row.first_tries = tries
         row.accuracy = statistics.ratio(recalled, tries)
@@ -166,16 +159,7 @@ def topic_progress(*, user: Any, clock: LearnerClock) -> list[TopicProgress]:
 
 def review_days(*, user: Any, clock: LearnerClock) -> dict[date, int]:
     """Standing reviews per learning day over the learner's history (1 query, a row per day)."""
-    day = LearningDayNumber("reviewed_at", learning_day=clock.learning_day)
-    rows = (
-        ReviewLog.objects.standing()
-        .filter(user=user, reviewed_at__lt=clock.now)
-        .annotate(day=day)
-        .values("day")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    return {EPOCH + timedelta(days=row["day"]): row["n"] for row in rows}
+    return answers.review_days(user=user, learning_day=clock.learning_day, until=clock.now)
 
 
 def retention(*, user: Any, clock: LearnerClock) -> tuple[int, int]:
@@ -222,7 +206,7 @@ def learner_progress(*, user: Any, now: datetime) -> LearnerProgress:
         clock=clock,
         topics=topic_progress(user=user, clock=clock),
         reviews_today=days.get(clock.today, 0),
-        streak=statistics.streak(days, today=clock.today),
+        streak=streak(days, today=clock.today),
         retention_reviews=retention_reviews,
         true_retention=statistics.ratio(recalled, retention_reviews),
         forecast=due_forecast(user=user, clock=clock),

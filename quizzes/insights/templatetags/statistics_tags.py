@@ -12,18 +12,15 @@ from django.utils.text import Truncator
 
 from quizzes.content.models import Topic
 from quizzes.core.markdown import render_markdown
+from quizzes.core.templatetags.bonelearn import percent
 
 register = template.Library()
 
 DASH = "–"
 
 
-@register.filter
-def percent(value: float | None) -> str:
-    """0.873 → "87%"; None (nothing to compute it from) → a dash, never "0%"."""
-    if value is None or value == "":
-        return DASH
-    return f"{round(float(value) * 100)}%"
+# One definition for every page: the review screen's summary shows it too.
+register.filter("percent", percent)
 
 
 @register.filter

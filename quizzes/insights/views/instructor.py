@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 from quizzes.core.http import HtmxHttpRequest
 from quizzes.core.spreadsheets import csv_response
 from quizzes.insights.selectors import cohort, items, modules
+from quizzes.insights.selectors.figures import WEAK_ACCURACY, WEAK_RECALL
 from quizzes.insights.selectors.remembered import forget_cohort_figures
 
 PERMISSION = "insights.view_cohort_statistics"
@@ -82,21 +83,39 @@ def instructor_dashboard(request: HtmxHttpRequest) -> HttpResponse:
         cards_page=data["cards_page"] or 1,
         cards_order=cards_order,
     )
-    context = {"form": form, "board": board, "cards": board.cards, "group": board.group}
+    context = {
+        "form": form,
+        "board": board,
+        "cards": board.cards,
+        "group": board.group,
+        "weak_recall": WEAK_RECALL,
+        "weak_accuracy": WEAK_ACCURACY,
+    }
     return render(request, template, context)
 
 
 def _topics_table(group: Group | None) -> tuple[list[str], Iterable[list[object]]]:
-    header = ["learner", "topic", "cards_started", "mastery", "first_tries", "first_try_accuracy"]
+    header = [
+        "learner",
+        "topic",
+        "cards_started",
+        "cards_total",
+        "mastery",
+        "first_tries",
+        "first_try_accuracy",
+        "weak",
+    ]
     cells = cohort.learner_topic_cells(now=timezone.now(), group=group)
     rows = (
         [
             learner.get_username(),
             str(topic),
             cell.introduced,
+            cell.total,
             cell.mastery,
             cell.first_tries,
             cell.accuracy,
+            "yes" if cell.weak else "",
         ]
         for learner, topic, cell in cells
     )
@@ -113,6 +132,7 @@ def _cards_table(group: Group | None) -> tuple[list[str], Iterable[list[object]]
         "review_stage_reviews",
         "lapses",
         "lapse_rate",
+        "typed_right_overrides",
         "learners",
         "mean_difficulty",
         "leeches",
@@ -131,6 +151,7 @@ def _cards_table(group: Group | None) -> tuple[list[str], Iterable[list[object]]
             row.review_stage_reviews,
             row.lapses,
             row.lapse_rate,
+            row.overrides,
             row.learners,
             row.mean_difficulty,
             row.leeches,

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET
 
 from quizzes.core.http import HtmxHttpRequest
 from quizzes.insights import charts
+from quizzes.insights.selectors.figures import WEAK_ACCURACY, WEAK_RECALL
 from quizzes.insights.selectors.progress import learner_progress
 
 
@@ -23,5 +24,7 @@ def progress(request: HtmxHttpRequest) -> HttpResponse:
         "mastery_chart": charts.mastery_bars(
             [(str(row.topic), row.mastery, row.weak) for row in page.topics]
         ),
+        "weak_recall": WEAK_RECALL,
+        "weak_accuracy": WEAK_ACCURACY,
     }
     return render(request, "insights/progress.html", context)

@@ -6,7 +6,8 @@ learner's own learning day; the card to show is then fetched with its source (an
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import random
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -14,10 +15,10 @@ from typing import Any
 from django.db.models import QuerySet
 
 from quizzes.content.answers import ALL_GRADES
-from quizzes.content.models import CardStatus, Choice, Topic
+from quizzes.content.models import CardKind, CardStatus, Choice, Topic
 from quizzes.review import scheduling
 from quizzes.review.models import LearnerSettings, MemoryState
-from quizzes.review.queue_sql import queue_row
+from quizzes.review.queue_sql import QueueRow, queue_row
 
 GRADE_NAMES = ((1, "Again", "again"), (2, "Hard", "hard"), (3, "Good", "good"), (4, "Easy", "easy"))
 
@@ -46,6 +47,9 @@ class ReviewScreen:
     next_due: datetime | None = None
     due_tomorrow: int = 0
     undo_review_id: int | None = None
+    # When a card can next be shown: a learning card learn-ahead before it is due, a review
+    # card when it is due (unless today's review limit is reached), else the next learning day.
+    next_showable: datetime | None = None
 
     @property
     def left(self) -> int:
@@ -57,21 +61,17 @@ class ReviewScreen:
         return round(100 * self.done_today / total) if total else 100
 
 
-def review_screen(
+def _today(
     *,
     user: Any,
     now: datetime,
     learner_settings: LearnerSettings,
-    prefer_card_id: int | None = None,
-    pick_card: bool = True,
     topic_id: int | None = None,
-) -> ReviewScreen:
-    """The next card and today's counts in two queries (three when the card has choices).
-
-    `prefer_card_id` puts that card first if it is in the queue (the card an undo brought back).
-    `topic_id` restricts the queue and its counts to one topic's cards; the daily limits still
-    count every answer of the learner's day.
-    """
+    pick_card: bool = True,
+    prefer_card_id: int | None = None,
+) -> tuple[QueueRow, ReviewScreen]:
+    """The queue statement's row for the learner at `now` and today's numbers from it: the one
+    definition of what is left today, which the review screen and "Study now" both show."""
     day = learner_settings.learning_day
     row = queue_row(
         user_id=user.pk,
@@ -80,6 +80,7 @@ def review_screen(
         tomorrow_end=day.start(day.day_of(now) + timedelta(days=2)),
         new_cards_per_day=learner_settings.new_cards_per_day,
         max_reviews_per_day=learner_settings.max_reviews_per_day,
+        learn_ahead=learner_settings.learn_ahead,
         topic_id=topic_id,
         pick_card=pick_card,
         prefer_card_id=prefer_card_id,
@@ -98,6 +99,45 @@ def review_screen(
         due_tomorrow=row.due_tomorrow,
         undo_review_id=row.last_id,
     )
+    moments = [day.next_start(now)]
+    if row.next_learning_due is not None:
+        moments.append(row.next_learning_due - learner_settings.learn_ahead)
+    if row.next_review_due is not None and reviews_left > 0:
+        moments.append(row.next_review_due)
+    screen.next_showable = min(moments)
+    return row, screen
+
+
+def study_now_count(*, user: Any, now: datetime, learner_settings: LearnerSettings) -> int:
+    """How many cards the learner can study now (the review screen's "left", whole queue; one
+    query): the number on "Study now"."""
+    _row, screen = _today(user=user, now=now, learner_settings=learner_settings, pick_card=False)
+    return screen.left
+
+
+def review_screen(
+    *,
+    user: Any,
+    now: datetime,
+    learner_settings: LearnerSettings,
+    prefer_card_id: int | None = None,
+    pick_card: bool = True,
+    topic_id: int | None = None,
+) -> ReviewScreen:
+    """The next card and today's counts in two queries (three when the card has choices).
+
+    `prefer_card_id` puts that card first if it is in the queue (the card an undo brought back).
+    `topic_id` restricts the queue and its counts to one topic's cards; the daily limits still
+    count every answer of the learner's day.
+    """
+    row, screen = _today(
+        user=user,
+        now=now,
+        learner_settings=learner_settings,
+        topic_id=topic_id,
+        pick_card=pick_card,
+        prefer_card_id=prefer_card_id,
+    )
     if row.next_id is not None:
         screen.state = (
             MemoryState.objects.select_related("card__lesson__topic", "card__topic")
@@ -107,6 +147,17 @@ def review_screen(
     if screen.state is not None and screen.state.card.has_choices:
         screen.choices = list(screen.state.card.choices.all())
     return screen
+
+
+def choices_in_shown_order(choices: Sequence[Choice], *, kind: str, seed: int) -> list[Choice]:
+    """The card's choices in the order this showing presents them: shuffled by the showing's own
+    seed (CardToken.seed), so the same screen always shows the same order and the keys 1-9 keep
+    naming the same choices; true/false stays in its conventional order. Answers are recorded by
+    choice id, never by position."""
+    ordered = list(choices)
+    if kind != CardKind.TRUE_FALSE:
+        random.Random(seed).shuffle(ordered)
+    return ordered
 
 
 def shown_state(*, user: Any, card_id: int) -> MemoryState | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
@@ -29,9 +29,15 @@ def _learner_count(*, user: Any, condition: Q) -> Coalesce:
     return Coalesce(Subquery(rows, output_field=IntegerField()), Value(0))
 
 
-def topics_for_home(*, user: Any = None, now: datetime | None = None) -> QuerySet[Topic]:
+def topics_for_home(
+    *,
+    user: Any = None,
+    now: datetime | None = None,
+    learn_ahead: timedelta = timedelta(0),
+) -> QuerySet[Topic]:
     """Every topic in reading order with its published cards and, for a learner, their new /
-    learning / due counts right now, as the review queue counts them (one query)."""
+    learning / due counts right now, as the review queue counts them (one query): learning
+    includes the cards within the learner's learn-ahead limit, as the review screen's does."""
     topics = Topic.objects.in_reading_order().annotate(
         published_cards=Count("cards", filter=Q(cards__status=CardStatus.PUBLISHED))
     )
@@ -41,6 +47,9 @@ def topics_for_home(*, user: Any = None, now: datetime | None = None) -> QuerySe
     due_now = queued & due_by_q(now)
     return topics.annotate(
         new_cards=_learner_count(user=user, condition=queued & Q(stage=MemoryStage.NEW)),
-        learning_cards=_learner_count(user=user, condition=due_now & Q(stage__in=LEARNING_STAGES)),
+        learning_cards=_learner_count(
+            user=user,
+            condition=queued & due_by_q(now + learn_ahead) & Q(stage__in=LEARNING_STAGES),
+        ),
         due_cards=_learner_count(user=user, condition=due_now & Q(stage=MemoryStage.REVIEW)),
     )

@@ -25,8 +25,10 @@ def topic_open(*, user: Any, topic: Topic, now: datetime) -> int:
     Returns how many cards were newly unlocked. Idempotent and cheap when repeated: one read query
     finds nothing left to write (the reading page is a GET that a learner reloads at will).
     """
+    # A lesson read only within a training module counts as unread here: opening the topic
+    # marks it read as the topic's, which lets cards published later reach the learner.
     lessons = topic.lessons.exclude(
-        Exists(LessonRead.objects.filter(user=user, lesson=OuterRef("pk")))
+        Exists(LessonRead.objects.filter(user=user, lesson=OuterRef("pk"), within_module=False))
     )
     cards = Card.objects.published().filter(topic=topic)
     missing_cards = cards.exclude(
@@ -37,7 +39,9 @@ def topic_open(*, user: Any, topic: Topic, now: datetime) -> int:
     if unread:
         LessonRead.objects.bulk_create(
             [LessonRead(user=user, lesson_id=lesson_id, read_at=now) for lesson_id in unread],
-            ignore_conflicts=True,
+            update_conflicts=True,
+            unique_fields=["user", "lesson"],
+            update_fields=["within_module"],
         )
     return _unlock(user_id=user.pk, card_ids=locked, now=now)
 
@@ -66,7 +70,7 @@ def cards_unlock_for_readers(*, cards: Iterable[Card], now: datetime, **_signal:
         return 0
     readers: dict[int, set[int]] = defaultdict(set)
     for user_id, topic_id in (
-        LessonRead.objects.filter(lesson__topic_id__in=set(topic_of.values()))
+        LessonRead.objects.filter(lesson__topic_id__in=set(topic_of.values()), within_module=False)
         .values_list("user_id", "lesson__topic_id")
         .distinct()
     ):
@@ -92,6 +96,6 @@ def lesson_read(*, user: Any, lesson: Lesson, now: datetime) -> bool:
     are cards too, and putting them in the daily review would show their answers before the quiz.
     """
     _, created = LessonRead.objects.get_or_create(
-        user=user, lesson=lesson, defaults={"read_at": now}
+        user=user, lesson=lesson, defaults={"read_at": now, "within_module": True}
     )
     return created

@@ -1,10 +1,16 @@
-"""Answering a card: exactly once, under the rules of its checked answer, replayable from the log.
+"""Answering a card: exactly once, under the rules of its checked answer and the daily limits,
+replayable from the log.
 
 Exactly-once: an answer inserts its ReviewLog with the shown card's one-time token in a unique
 column, so a repeat of the same submission fails the insert (DuplicateAnswer), and it updates the
 MemoryState with a compare-and-swap on `version`, so an answer to a card that changed meanwhile
 fails (StaleAnswer). Both happen in one transaction: the log row and the state change are written
 together or not at all.
+
+Rules checked at answer time, whatever screen the answer comes from: the grade must be one the
+showing's stored verdict allows (quizzes.review.services.checking); a new card beyond today's
+new-card limit or a review beyond the review limit is refused (LimitReached: ten tabs opened at
+once cannot record ten new cards under a limit of 3); the token must be of today's learning day.
 """
 
 from __future__ import annotations
@@ -14,29 +20,52 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from quizzes.content import answers
-from quizzes.content.models import Card
+from quizzes.content.models import Card, CardStatus
 from quizzes.review import scheduling
-from quizzes.review.errors import DuplicateAnswer, GradeRefused, NotTheLearners, StaleAnswer
+from quizzes.review.errors import (
+    CardWithdrawn,
+    DuplicateAnswer,
+    GradeRefused,
+    LimitReached,
+    NotTheLearners,
+    StaleAnswer,
+)
 from quizzes.review.models import (
     ANSWER_FIELDS,
     LearnerSettings,
+    MemoryStage,
     MemoryState,
     ReviewLog,
     ReviewSource,
 )
 from quizzes.review.selectors.settings import learner_settings as settings_of
-from quizzes.review.tokens import stored_token
+from quizzes.review.services.checking import checked_answer, grade_refusal, refuse_expired
+from quizzes.review.tokens import CardToken
 
-UNCHECKED_MESSAGE = "Check your answer before grading this card."
+NEW_LIMIT_MESSAGE = (
+    "You have reached today's limit of {limit} new card{s}, so this answer was not recorded. "
+    "More new cards come tomorrow; you can change the limit in Settings."
+)
+REVIEW_LIMIT_MESSAGE = (
+    "You have reached today's limit of {limit} review{s}, so this answer was not recorded. The "
+    "rest wait for tomorrow; you can change the limit in Settings."
+)
 STALE_MESSAGE = "This card was already answered in another window; here is the next one."
 LEECH_MESSAGE = (
     "You have forgotten this card {lapses} times, so it is now suspended as a leech and your "
     "instructors have been told. Reread its lesson; they may rewrite the card. You can restore it "
     "from your suspended cards."
+)
+
+WITHDRAWN_MESSAGE = (
+    "Your instructors have taken this card out of the reviews while it was on your screen, so "
+    "your answer was not recorded. Here is the next card."
 )
 
 
@@ -60,21 +89,6 @@ def snapshot(state: MemoryState) -> dict:
         version=state.version,
     )
     return data
-
-
-def grade_refusal(*, card: Card, verdict: bool | None, rating: int) -> str:
-    """Why this grade may not be recorded for this card ('' when it may).
-
-    A choice or cloze card is answered and checked before it is graded, and then takes only the
-    grades its verdict allows (a wrong answer is graded Again).
-    """
-    if rating not in answers.ALL_GRADES:
-        return "Choose a grade from 1 (Again) to 4 (Easy)."
-    if not answers.needs_check(card.kind):
-        return ""
-    if verdict is None:
-        return UNCHECKED_MESSAGE
-    return answers.grade_refusal(right=verdict, rating=rating)
 
 
 def advance(
@@ -132,26 +146,30 @@ def review_record(
     card: Card,
     rating: int,
     now: datetime,
-    token: str,
-    expected_version: int,
-    verdict: bool | None = None,
+    shown: CardToken,
     duration_ms: int | None = None,
     learner_settings: LearnerSettings | None = None,
     state: MemoryState | None = None,
 ) -> ReviewOutcome:
-    """Record one daily-review answer exactly once and move the card's memory state on.
+    """Record one daily-review answer to the shown card exactly once and move its memory on.
 
-    `expected_version` (from the shown card's token) makes the update a compare-and-swap;
-    `verdict` is the checked answer of a choice or cloze card (True right, False wrong, None not
-    checked), whose grades are limited by it (GradeRefused). `learner_settings` and `state` are
-    optional already-loaded rows, to save queries; a stale `state` is caught by the version check.
-    Raises DuplicateAnswer, StaleAnswer, GradeRefused or NotTheLearners.
+    `shown` (the verified one-time token) names the version the card was shown at, which makes
+    the update a compare-and-swap, and the showing whose stored check limits a choice or cloze
+    card's grades. `learner_settings` and `state` are optional already-loaded rows, to save
+    queries; a stale `state` is caught by the version check. Raises DuplicateAnswer, StaleAnswer
+    (ShownOnAnotherDay for yesterday's token), GradeRefused, LimitReached, CardWithdrawn or
+    NotTheLearners.
     """
-    refusal = grade_refusal(card=card, verdict=verdict, rating=rating)
+    if card.status != CardStatus.PUBLISHED:
+        # Learners answer published cards only, whichever way the answer arrives.
+        raise CardWithdrawn(WITHDRAWN_MESSAGE)
+    learner_settings = learner_settings or settings_of(user)
+    refuse_expired(shown, learning_day=learner_settings.learning_day, now=now)
+    checked = checked_answer(shown=shown) if answers.needs_check(card.kind) else None
+    refusal = grade_refusal(card=card, checked=checked, rating=rating)
     if refusal:
         raise GradeRefused(refusal)
-    learner_settings = learner_settings or settings_of(user)
-    stored = stored_token(token)
+    stored = shown.stored
     try:
         with transaction.atomic():
             return _record(
@@ -160,15 +178,42 @@ def review_record(
                 rating=rating,
                 now=now,
                 token=stored,
-                duration_ms=duration_ms,
-                expected_version=expected_version,
+                duration_ms=shown.duration_ms(now) if duration_ms is None else duration_ms,
+                expected_version=shown.version,
                 learner_settings=learner_settings,
                 state=state,
+                overridden=bool(checked and checked.overridden),
             )
     except IntegrityError as error:
         if ReviewLog.objects.filter(token=stored).exists():
             raise DuplicateAnswer("That answer was already recorded.") from error
         raise
+
+
+def _refuse_beyond_limits(
+    *, user: Any, stage: int, learner_settings: LearnerSettings, now: datetime
+) -> None:
+    """Refuse an answer to a new card beyond today's new-card limit, or to a review card beyond
+    the review limit, counting the learner's standing answers of their learning day (the queue
+    counts the same). The learner's row is locked first, so on PostgreSQL answers from several
+    tabs count each other in turn (SQLite's BEGIN IMMEDIATE already serialises writers)."""
+    if stage == MemoryStage.NEW:
+        limit, counted, message = learner_settings.new_cards_per_day, "new_done", NEW_LIMIT_MESSAGE
+    elif stage == MemoryStage.REVIEW:
+        limit, counted = learner_settings.max_reviews_per_day, "reviews_done"
+        message = REVIEW_LIMIT_MESSAGE
+    else:
+        return  # learning cards are never held back: they are mid-way through being learned
+    # NO KEY UPDATE: log rows' foreign keys take KEY SHARE locks on the learner's row (a quiz
+    # submit logging mistakes holds those while it waits for memory rows); a plain FOR UPDATE
+    # would deadlock with it.
+    learner = get_user_model().objects.select_for_update(no_key=True).filter(pk=user.pk)
+    list(learner.values_list("pk"))
+    done = ReviewLog.objects.counted_against_limits(
+        user=user, day_start=learner_settings.learning_day.start_of(now)
+    )
+    if done[counted] >= limit:
+        raise LimitReached(message.format(limit=limit, s=pluralize(limit)))
 
 
 def _record(
@@ -182,6 +227,7 @@ def _record(
     expected_version: int,
     learner_settings: LearnerSettings,
     state: MemoryState | None,
+    overridden: bool,
 ) -> ReviewOutcome:
     if state is None or state.version != expected_version:
         state = MemoryState.objects.filter(user=user, card=card).first()
@@ -191,6 +237,7 @@ def _record(
         if ReviewLog.objects.filter(token=token).exists():
             raise DuplicateAnswer("That answer was already recorded.")
         raise StaleAnswer(STALE_MESSAGE)
+    _refuse_beyond_limits(user=user, stage=state.stage, learner_settings=learner_settings, now=now)
     version = state.version
     log, interval, became_leech = advance(
         state,
@@ -202,6 +249,7 @@ def _record(
         source=ReviewSource.DAILY_REVIEW,
         duration_ms=duration_ms,
     )
+    log.overridden = overridden
     # The unique token makes a repeated submission fail here, before anything changes.
     log.save(force_insert=True)
     changed = MemoryState.objects.filter(pk=state.pk, version=version).update(

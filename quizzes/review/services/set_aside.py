@@ -18,6 +18,7 @@ from quizzes.review.models import (
     ReviewUndo,
 )
 from quizzes.review.scheduling import Memory
+from quizzes.review.services.checking import refuse_expired
 from quizzes.review.tokens import CardToken
 
 CHANGED_MESSAGE = "This card changed in another window; here is the current one."
@@ -73,7 +74,10 @@ def review_undo(*, user: Any, review_id: int, now: datetime) -> MemoryState:
     return MemoryState.objects.select_related("card").get(user=user, card_id=review.card_id)
 
 
-def _bump(*, user: Any, token: CardToken, **changes: Any) -> None:
+def _bump(
+    *, user: Any, token: CardToken, learner_settings: LearnerSettings, now: datetime, **changes: Any
+) -> None:
+    refuse_expired(token, learning_day=learner_settings.learning_day, now=now)
     changed = MemoryState.objects.filter(
         user=user, card_id=token.card_id, version=token.version
     ).update(version=F("version") + 1, **changes)
@@ -86,13 +90,21 @@ def card_bury(
     *, user: Any, token: CardToken, learner_settings: LearnerSettings, now: datetime
 ) -> None:
     """Hide the shown card until the learner's next day starts."""
-    _bump(user=user, token=token, buried_until=learner_settings.learning_day.next_start(now))
+    _bump(
+        user=user,
+        token=token,
+        learner_settings=learner_settings,
+        now=now,
+        buried_until=learner_settings.learning_day.next_start(now),
+    )
 
 
 @transaction.atomic
-def card_suspend(*, user: Any, token: CardToken) -> None:
+def card_suspend(
+    *, user: Any, token: CardToken, learner_settings: LearnerSettings, now: datetime
+) -> None:
     """Take the shown card out of the learner's reviews until they (or an instructor) restore it."""
-    _bump(user=user, token=token, suspended=True)
+    _bump(user=user, token=token, learner_settings=learner_settings, now=now, suspended=True)
 
 
 @transaction.atomic

@@ -35,7 +35,9 @@ def card_preview(card: Card) -> dict:
     choices = list(card.choices.all()) if card.has_choices else []
     correct = frozenset(choice.pk for choice in choices if choice.is_correct)
     cloze = card.kind == CardKind.CLOZE
-    feedback = answers.feedback_for(True if answers.needs_check(card.kind) else None)
+    feedback = answers.feedback_for(
+        answers.Verdict.RIGHT if answers.needs_check(card.kind) else None
+    )
     state = MemoryState(card=card)
     return {
         "card": card,
@@ -47,7 +49,7 @@ def card_preview(card: Card) -> dict:
         ],
         "cloze": cloze_html(card.front, reveal=False) if cloze else None,
         "cloze_answer": cloze_html(card.front, reveal=True) if cloze else None,
-        "verdict": feedback.right,
+        "verdict": feedback.verdict,
         "suggested": feedback.suggested,
         "options": grade_options(
             state,

@@ -10,7 +10,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from quizzes.core.http import HtmxHttpRequest
-from quizzes.review.errors import DuplicateAnswer, NotTheLearners, ReviewRejected, StaleAnswer
+from quizzes.review.errors import (
+    DuplicateAnswer,
+    NotTheLearners,
+    ReviewRejected,
+    ShownOnAnotherDay,
+    StaleAnswer,
+)
 from quizzes.review.forms import RestoreForm, ShownCardForm, UndoForm
 from quizzes.review.selectors.queue import suspended_cards
 from quizzes.review.selectors.settings import learner_settings as settings_of
@@ -20,10 +26,11 @@ from quizzes.review.services.set_aside import (
     card_unsuspend,
     review_undo,
 )
-from quizzes.review.views.review import (
+from quizzes.review.views.screen import (
     STALE_MESSAGE,
     after_write,
     bad_form,
+    card_label,
     current_screen,
     shown_screen,
     topic_or_404,
@@ -38,7 +45,9 @@ SUSPENDED_NOTICE = (
 
 @require_POST
 def review_undo_view(request: HtmxHttpRequest) -> HttpResponse:
-    """Put back the card as it was before the learner's last answer, and show it again."""
+    """Put back the card as it was before the learner's last answer, show it again and say which
+    card it was (the form names the answer it was shown for, so an undo pressed while another
+    answer was on its way takes back nothing it did not mean to: it gets a 409 and a message)."""
     now = timezone.now()
     form = UndoForm(request.POST)
     if not form.is_valid():
@@ -57,7 +66,7 @@ def review_undo_view(request: HtmxHttpRequest) -> HttpResponse:
         now=now,
         learner_settings=settings_of(request.user),
         topic=topic,
-        notice="Answer undone.",
+        notice=f"Answer undone: “{card_label(state.card)}” is back on screen.",
         prefer_card_id=state.card_id,
     )
 
@@ -67,16 +76,13 @@ def _set_aside(request: HtmxHttpRequest, *, suspend: bool) -> HttpResponse:
     shown = verified_shown(request, ShownCardForm(request.POST), now=now, check_version=False)
     if isinstance(shown, HttpResponse):
         return shown
+    set_aside = card_suspend if suspend else card_bury
     try:
-        if suspend:
-            card_suspend(user=request.user, token=shown.token)
-        else:
-            card_bury(
-                user=request.user,
-                token=shown.token,
-                learner_settings=shown.learner_settings,
-                now=now,
-            )
+        set_aside(
+            user=request.user, token=shown.token, learner_settings=shown.learner_settings, now=now
+        )
+    except ShownOnAnotherDay as error:
+        return shown_screen(request, shown, now=now, error=str(error), status=409)
     except StaleAnswer:
         return shown_screen(request, shown, now=now, error=STALE_MESSAGE, status=409)
     notice = SUSPENDED_NOTICE if suspend else "Card buried until tomorrow."

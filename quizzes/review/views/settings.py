@@ -1,17 +1,18 @@
-"""The learner's review settings: retention targets, daily limits, time zone and day start."""
+"""The learner's review settings: retention targets, daily limits, time zone, day start and learn
+ahead; and the time zone the browser reports on the learner's first visit."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from quizzes.core.http import HtmxHttpRequest
-from quizzes.review.forms import LearnerSettingsForm
+from quizzes.review.forms import DetectedTimeZoneForm, LearnerSettingsForm
 from quizzes.review.models import LearnerSettings
 from quizzes.review.selectors.settings import learner_settings as settings_of
-from quizzes.review.services.settings import settings_save
+from quizzes.review.services.settings import settings_save, time_zone_detected
 
 
 @require_http_methods(["GET", "POST"])
@@ -25,5 +26,19 @@ def learner_settings(request: HtmxHttpRequest) -> HttpResponse:
             messages.success(request, "Settings saved. They apply from your next answer.")
             return redirect("review:settings")
         return render(request, "review/settings.html", {"form": form}, status=400)
-    form = LearnerSettingsForm(instance=settings_of(request.user))
-    return render(request, "review/settings.html", {"form": form})
+    current = settings_of(request.user)
+    form = LearnerSettingsForm(instance=current)
+    return render(request, "review/settings.html", {"form": form, "current": current})
+
+
+@require_POST
+def time_zone_detect(request: HtmxHttpRequest) -> HttpResponse:
+    """The browser's time zone (Intl.DateTimeFormat), posted once by static/quizzes/js/
+    time-zone.js while the learner has none: taken if the learner never chose one (204), a zone
+    this site does not know is refused (400, one line)."""
+    form = DetectedTimeZoneForm(request.POST)
+    if not form.is_valid():
+        message = next(iter(form.errors.values()))[0]
+        return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
+    time_zone_detected(user=request.user, time_zone=form.cleaned_data["time_zone"])
+    return HttpResponse(status=204)

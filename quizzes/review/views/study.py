@@ -9,13 +9,18 @@ from django.views.decorators.http import require_GET
 
 from quizzes.content.selectors import topic_neighbours, topics_with_lessons
 from quizzes.core.http import HtmxHttpRequest
+from quizzes.review.selectors.settings import learner_settings as settings_of
 from quizzes.review.selectors.study import topics_for_home
 from quizzes.review.services.reading import topic_open
 
 
 @require_GET
 def home(request: HtmxHttpRequest) -> HttpResponse:
-    topics = topics_for_home(user=request.user, now=timezone.now())
+    topics = topics_for_home(
+        user=request.user,
+        now=timezone.now(),
+        learn_ahead=settings_of(request.user).learn_ahead,
+    )
     return render(request, "review/home.html", {"topics": topics})
 
 

@@ -44,13 +44,10 @@ class PanelEntry:
         return f"Question {self.position}, {state}{', flagged' if self.flagged else ''}"
 
 
-@dataclass
-class AttemptPage:
-    attempt: Attempt
-    items: list[dict[str, Any]]
+class PanelCounts:
+    """How many of the attempt's questions are answered, unanswered and flagged (its panel)."""
+
     panel: list[PanelEntry]
-    page: int
-    pages: int
 
     @property
     def answered(self) -> int:
@@ -63,6 +60,15 @@ class AttemptPage:
     @property
     def flagged(self) -> int:
         return sum(1 for entry in self.panel if entry.flagged)
+
+
+@dataclass
+class AttemptPage(PanelCounts):
+    attempt: Attempt
+    items: list[dict[str, Any]]
+    panel: list[PanelEntry]
+    page: int
+    pages: int
 
     @property
     def previous_page(self) -> int | None:
@@ -122,23 +128,11 @@ def attempt_page(*, attempt: Attempt, page: int) -> AttemptPage:
 
 
 @dataclass
-class AttemptSummary:
+class AttemptSummary(PanelCounts):
     attempt: Attempt
     panel: list[PanelEntry]
     attempts_left_after: int | None
     ends_at: datetime | None
-
-    @property
-    def answered(self) -> int:
-        return sum(1 for entry in self.panel if entry.answered)
-
-    @property
-    def unanswered(self) -> int:
-        return len(self.panel) - self.answered
-
-    @property
-    def flagged(self) -> int:
-        return sum(1 for entry in self.panel if entry.flagged)
 
     @property
     def confirmation(self) -> str:

@@ -47,12 +47,17 @@ class Report:
 def _assigned_rows(
     *, module: TrainingModule | None, group: Group | None
 ) -> dict[tuple[int, int], ReportRow]:
-    """One row per (module, learner) assigned directly or through a group (1 query)."""
+    """One row per (module, learner) assigned directly or through a group (1 query). With a
+    group, its members' rows: every assignment of theirs counts (the earliest due date), so a
+    learner's status is the same as on her My training page."""
     assignments = Assignment.objects.all()
     if module is not None:
         assignments = assignments.filter(module=module)
     if group is not None:
-        assignments = assignments.filter(Q(group=group) | Q(user__in=group.user_set.values("pk")))
+        # One filter() call: the join to the groups' users it makes is the one values() reads
+        # below, so a group assignment yields rows for the chosen group's members only.
+        members = group.user_set.values("pk")
+        assignments = assignments.filter(Q(user__in=members) | Q(group__user__in=members))
     assigned = assignments.values(
         "module_id",
         "module__title",
@@ -98,8 +103,7 @@ def completion_report(
     """Every assigned learner per module with status, score and date (three queries at any size).
 
     A learner assigned both directly and through groups appears once per module, with the
-    earliest due date. The group filter keeps the group's assignments and direct assignments
-    of its members.
+    earliest due date. The group filter keeps the group's members.
     """
     rows = _assigned_rows(module=module, group=group)
     module_ids = {module_id for module_id, _ in rows}

@@ -24,6 +24,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from quizzes.content.models import Choice
@@ -157,8 +158,10 @@ def attempt_start(
         used = Attempt.objects.filter(user=user, module=module).aggregate(n=Max("number"))["n"]
         used = used or 0
         if module.attempts_allowed and used >= module.attempts_allowed:
+            allowed = module.attempts_allowed
             raise NoAttemptsLeft(
-                f"You have used all {module.attempts_allowed} attempts of this module."
+                f"You have used {'your' if allowed == 1 else 'all'} {allowed} "
+                f"attempt{pluralize(allowed)} of this module."
             )
         questions = _draw(module, rng=rng or random.SystemRandom())
         ends = [module.available_until] if module.available_until is not None else []

@@ -94,7 +94,11 @@ def mistakes_release(
     pending = (
         Attempt.objects.filter(submitted_at__isnull=False, mistakes_released_at__isnull=True)
         .filter(
+            # feedback_visible's "the module is not open" (module_closed_reason): unpublished,
+            # not open yet, or past its closing.
             ~Q(module__feedback_policy=FeedbackPolicy.AFTER_CLOSE)
+            | Q(module__is_published=False)
+            | Q(module__available_from__gt=now)
             | Q(module__available_until__lte=now)
         )
         .select_related("module", "user")

@@ -8,32 +8,26 @@ page first. With htmx an answer is saved when it changes and a flag toggles in p
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib import messages
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
-from django_htmx.http import HttpResponseClientRedirect
 
 from quizzes.core.http import HtmxHttpRequest
 from quizzes.review.selectors.settings import learner_settings
 from quizzes.training.errors import AttemptFinished, TimeUp, TrainingRefused
-from quizzes.training.forms import AnswerForm, AttemptPageForm, FlagForm, given_answers
+from quizzes.training.forms import AttemptPageForm, given_answers
 from quizzes.training.models import Attempt, AttemptQuestion
 from quizzes.training.selectors.attempt_page import (
     attempt_page,
     attempt_summary,
     is_immediate,
     page_of,
-    question_panel,
-)
-from quizzes.training.selectors.learner import (
-    open_question_item,
 )
 from quizzes.training.services.attempts import (
     AUTO_SUBMIT_GRACE,
@@ -52,14 +46,14 @@ ATTEMPT_TEMPLATE = "training/attempt.html"
 TIMER_MESSAGE = "Time is up: your attempt was submitted automatically with your answers."
 
 
-def _attempt_url(attempt: Attempt, *, page: int = 1, position: int | None = None) -> str:
+def attempt_url(attempt: Attempt, *, page: int = 1, position: int | None = None) -> str:
     url = reverse("training:attempt", kwargs={"attempt_id": attempt.pk})
     if page > 1:
         url += f"?page={page}"
     return url + (f"#q-{position}" if position else "")
 
 
-def _result_url(attempt: Attempt) -> str:
+def result_url(attempt: Attempt) -> str:
     return reverse("training:attempt_result", kwargs={"attempt_id": attempt.pk})
 
 
@@ -83,9 +77,9 @@ def _closed_redirect(request: HtmxHttpRequest, attempt: Attempt, *, now: datetim
     if attempt.submitted_at is None and is_expired(attempt, now=now):
         attempt_submit(attempt=attempt, now=now)
         messages.warning(request, time_up_message(attempt, now=now))
-        return redirect(_result_url(attempt))
+        return redirect(result_url(attempt))
     if attempt.submitted_at is not None:
-        return redirect(_result_url(attempt))
+        return redirect(result_url(attempt))
     return None
 
 
@@ -135,10 +129,10 @@ def _page_target(attempt: Attempt, form: AttemptPageForm, *, page: int) -> str:
     if go == "summary":
         return reverse("training:attempt_summary", kwargs={"attempt_id": attempt.pk})
     if go.startswith("page-"):
-        return _attempt_url(attempt, page=int(go[5:]))
+        return attempt_url(attempt, page=int(go[5:]))
     if go.startswith("question-"):
         position = int(go[9:])
-        return _attempt_url(
+        return attempt_url(
             attempt, page=page_of(position=position, per_page=per_page), position=position
         )
     flagged = form.flag_request()
@@ -147,7 +141,7 @@ def _page_target(attempt: Attempt, form: AttemptPageForm, *, page: int) -> str:
         or form.cleaned_data.get("save")
         or form.cleaned_data.get("check")
     )
-    return _attempt_url(attempt, page=page, position=position)
+    return attempt_url(attempt, page=page, position=position)
 
 
 def _apply_page(
@@ -198,172 +192,23 @@ def attempt_save(request: HtmxHttpRequest, attempt_id: int) -> HttpResponse:
             title="Not saved",
             message=next(iter(form.errors.values()))[0],
             status=400,
-            link=_attempt_url(attempt),
+            link=attempt_url(attempt),
             link_text="Back to the attempt",
         )
     try:
         problems = _apply_page(attempt, form, request, now=now)
     except (AttemptFinished, TimeUp) as error:
         messages.warning(request, str(error))
-        return redirect(_result_url(attempt))
+        return redirect(result_url(attempt))
     if problems:
         for position, problem in sorted(problems.items()):
             messages.error(request, f"Question {position}: {problem}")
         first = min(problems)
         per_page = attempt.module.questions_per_page
         return redirect(
-            _attempt_url(attempt, page=page_of(position=first, per_page=per_page), position=first)
+            attempt_url(attempt, page=page_of(position=first, per_page=per_page), position=first)
         )
     return redirect(_page_target(attempt, form, page=form.cleaned_data.get("page") or 1))
-
-
-def _panel_entry(attempt: Attempt, position: int):
-    """The question's panel entry after a swap (its question is on the page being shown)."""
-    entry = next(e for e in question_panel(attempt=attempt) if e.position == position)
-    return replace(entry, current=True)
-
-
-def _question_response(
-    request: HtmxHttpRequest,
-    attempt: Attempt,
-    question: AttemptQuestion,
-    *,
-    error: str = "",
-    status: int = 200,
-) -> HttpResponse:
-    """The htmx answer to one question: its status line (or, once checked, the whole question
-    with its feedback), and its entry in the question panel, swapped out of band."""
-    question = (
-        AttemptQuestion.objects.select_related("card__topic", "card__lesson__topic")
-        .prefetch_related("card__choices")
-        .get(pk=question.pk)
-    )
-    module = attempt.module
-    item = open_question_item(question, module=module)
-    entry = _panel_entry(attempt, question.position)
-    context = {
-        "attempt": attempt,
-        "module": module,
-        "item": item,
-        "entry": entry,
-        "error": error,
-        "saved": not error,
-        "immediate": is_immediate(attempt),
-        "oob": True,
-    }
-    partial = "question_swap" if item["locked"] else "status_swap"
-    return render(request, f"{ATTEMPT_TEMPLATE}#{partial}", context, status=status)
-
-
-@require_POST
-def attempt_answer(request: HtmxHttpRequest, attempt_id: int, position: int) -> HttpResponse:
-    """One answer saved as the learner goes (htmx on change, or Save/Check answer)."""
-    now = timezone.now()
-    attempt = own_attempt(request, attempt_id)
-    question = get_object_or_404(
-        AttemptQuestion.objects.select_related("card").prefetch_related("card__choices"),
-        attempt=attempt,
-        position=position,
-    )
-    form = AnswerForm(request.POST, question=question)
-    back = _attempt_url(
-        attempt,
-        page=page_of(position=position, per_page=attempt.module.questions_per_page),
-        position=position,
-    )
-    if not form.is_valid():
-        if request.htmx:
-            return _question_response(
-                request, attempt, question, error=form.first_error(), status=400
-            )
-        return message_page(
-            request,
-            title="Answer not saved",
-            message=form.first_error(),
-            status=400,
-            link=back,
-            link_text="Back to the question",
-        )
-    try:
-        answer_save(
-            attempt=attempt,
-            question=question,
-            choice_ids=form.cleaned_data["choice"],
-            typed=form.cleaned_data["typed"],
-            now=now,
-            check=str(position) == request.POST.get("check", ""),
-        )
-    except TrainingRefused as error:
-        finished = isinstance(error, AttemptFinished | TimeUp)
-        if request.htmx and finished:
-            # The attempt is over: the whole page moves on to the result, where the message
-            # waits, instead of a page being swapped into one question's box.
-            messages.warning(request, str(error))
-            response = HttpResponseClientRedirect(_result_url(attempt))
-            response.status_code = refusal_status(error)
-            return response
-        if request.htmx:
-            return _question_response(
-                request, attempt, question, error=str(error), status=refusal_status(error)
-            )
-        link, link_text = (
-            (_result_url(attempt), "See your result")
-            if finished
-            else (back, "Back to the question")
-        )
-        return message_page(
-            request,
-            title="Answer not saved",
-            message=str(error),
-            status=refusal_status(error),
-            link=link,
-            link_text=link_text,
-        )
-    if request.htmx:
-        return _question_response(request, attempt, question)
-    messages.success(request, f"Answer to question {position} saved.")
-    return redirect(back)
-
-
-@require_POST
-def attempt_flag(request: HtmxHttpRequest, attempt_id: int, position: int) -> HttpResponse:
-    """Flag a question for review or remove the flag (htmx: the button and panel entry swap)."""
-    attempt = own_attempt(request, attempt_id)
-    question = get_object_or_404(AttemptQuestion, attempt=attempt, position=position)
-    form = FlagForm(request.POST)
-    back = _attempt_url(
-        attempt,
-        page=page_of(position=position, per_page=attempt.module.questions_per_page),
-        position=position,
-    )
-    if not form.is_valid():
-        return message_page(
-            request,
-            title="Not flagged",
-            message=next(iter(form.errors.values()))[0],
-            status=400,
-            link=back,
-            link_text="Back to the question",
-        )
-    try:
-        question = question_flag(attempt=attempt, position=position, flagged=form.flagged())
-    except TrainingRefused as error:
-        if request.htmx:
-            messages.warning(request, str(error))
-            return HttpResponseClientRedirect(_result_url(attempt))
-        return message_page(
-            request,
-            title="Not flagged",
-            message=str(error),
-            status=refusal_status(error),
-            link=_result_url(attempt),
-            link_text="See your result",
-        )
-    if not request.htmx:
-        return redirect(back)
-    entry = _panel_entry(attempt, position)
-    context = {"attempt": attempt, "question": question, "entry": entry, "oob": True}
-    return render(request, f"{ATTEMPT_TEMPLATE}#flag_swap", context)
 
 
 @require_GET
@@ -403,4 +248,4 @@ def attempt_finish(request: HtmxHttpRequest, attempt_id: int) -> HttpResponse:
         messages.warning(request, TIMER_MESSAGE)
     elif late:
         messages.warning(request, time_up_message(attempt, now=now))
-    return redirect(_result_url(attempt))
+    return redirect(result_url(attempt))

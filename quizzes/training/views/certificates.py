@@ -110,6 +110,8 @@ def verify(request: HttpRequest, code: str) -> HttpResponse:
     if refused is not None:
         return refused
     normalised = normalise_code(code)
+    if not normalised:
+        raise Http404("No certificate has this code.")
     if normalised != code:
         return redirect("training:verify", code=normalised)
     found = Certificate.objects.filter(code=normalised).first()

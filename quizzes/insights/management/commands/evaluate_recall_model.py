@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.template.defaultfilters import pluralize
 
 from quizzes.insights import recall_eval
 
@@ -42,7 +43,10 @@ class Command(BaseCommand):
         except recall_eval.ReviewLogFormatError as error:
             raise CommandError(str(error)) from error
         cards = len({review.card_id for review in reviews})
-        self.stdout.write(f"{len(reviews)} reviews of {cards} cards from {path.name}")
+        self.stdout.write(
+            f"{len(reviews)} review{pluralize(len(reviews))} of {cards} card{pluralize(cards)} "
+            f"from {path.name}"
+        )
         try:
             result = recall_eval.evaluate_log(reviews, fit=fit)
         except ValueError as error:

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db.models import Count
+from django.template.defaultfilters import pluralize
 
 from quizzes.insights import recall_eval
 from quizzes.review.models import LearnerSettings, ReviewLog
@@ -76,7 +77,8 @@ class Command(BaseCommand):
                 continue
             keep = candidate.log_loss <= default.log_loss
             self.stdout.write(
-                f"learner {user_id}: {len(reviews)} reviews; latest 20%: log loss default "
+                f"learner {user_id}: {len(reviews)} review{pluralize(len(reviews))}; latest 20%: "
+                "log loss default "
                 f"{default.log_loss:.4f}, fitted {candidate.log_loss:.4f} → "
                 + ("fitted parameters kept" if keep else "defaults kept")
             )
@@ -85,6 +87,7 @@ class Command(BaseCommand):
             parameters_save(user_id=user_id, parameters=fitted if keep else None)
             fitted_count += keep
         self.stdout.write(
-            f"{len(learners)} learner(s) with at least {options['min_reviews']} reviews; "
+            f"{len(learners)} learner{pluralize(len(learners))} with at least "
+            f"{options['min_reviews']} review{pluralize(options['min_reviews'])}; "
             f"fitted parameters in use for {fitted_count}."
         )

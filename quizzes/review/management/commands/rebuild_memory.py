@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db.models import Exists, OuterRef
+from django.template.defaultfilters import pluralize
 
 from quizzes.review.models import MemoryState, ReviewLog
 from quizzes.review.services.rebuild import memory_rebuild
@@ -42,13 +43,15 @@ class Command(BaseCommand):
             changed += report.changed
             created += report.created
             if report.changed or report.created:
-                verb = "differ" if not write else "rebuilt"
+                verb = "rebuilt" if write else "differ" + pluralize(report.changed, "s,")
                 self.stdout.write(
-                    f"{user.get_username()}: {report.changed} state(s) {verb}, "
-                    f"{report.created} missing state(s) {'found' if not write else 'created'}"
+                    f"{user.get_username()}: {report.changed} state{pluralize(report.changed)} "
+                    f"{verb}, {report.created} missing state{pluralize(report.created)} "
+                    f"{'found' if not write else 'created'}"
                 )
         summary = (
-            f"{learners} learner(s), {states} memory state(s) checked, {changed} "
+            f"{learners} learner{pluralize(learners)}, {states} memory "
+            f"state{pluralize(states)} checked, {changed} "
             f"{'differ' if not write else 'rebuilt'}, {created} "
             f"{'missing' if not write else 'created'}."
         )

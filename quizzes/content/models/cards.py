@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from simple_history.models import HistoricalRecords
 
 
 def new_card_key() -> str:
@@ -35,6 +37,8 @@ class TopicKind(models.TextChoices):
     OVERVIEW = "overview", "Overview"
     KEY_FACT = "key_fact", "Key fact"
     CLOSING = "closing", "Closing section"
+    # A section of an article without key facts (its top-level heading).
+    SECTION = "section", "Section"
 
 
 class TopicQuerySet(models.QuerySet):
@@ -113,9 +117,16 @@ CHOICE_KINDS = frozenset({CardKind.MCQ, CardKind.TRUE_FALSE, CardKind.MULTI_SELE
 
 
 class CardStatus(models.TextChoices):
+    """draft → in review → published → retired (docs/item-writing.md, README "Editorial workflow").
+
+    Retired is stored as "archived", the name it had before the workflow: every reader (the review
+    queue, the training pool, the importer) keeps asking for PUBLISHED or ARCHIVED unchanged.
+    """
+
     DRAFT = "draft", "Draft"
+    IN_REVIEW = "in_review", "In review"
     PUBLISHED = "published", "Published"
-    ARCHIVED = "archived", "Archived"
+    ARCHIVED = "archived", "Retired"
 
 
 class CardOrigin(models.TextChoices):
@@ -176,15 +187,47 @@ class Card(models.Model):
         default=False,
         help_text="A fact a clinician must never forget; reviewed at higher retention.",
     )
+    needs_edit = models.TextField(
+        blank=True,
+        help_text="Why this generated draft cannot be published as it is (set by the importer "
+        "from the item-writing checks). Publishing skips the card until you fix it and clear "
+        "this field.",
+    )
     position = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The editorial workflow (quizzes.content.services.publishing): who sent the current wording
+    # for review, and whose sign-off published it. No signer with a note is a system act (the
+    # import of a reviewed curated file); the sign-off date is the learner's "last reviewed".
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    signed_off_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    signed_off_at = models.DateTimeField(null=True, blank=True, editable=False)
+    signoff_note = models.CharField(max_length=300, blank=True, editable=False)
+    # Set while an open "source changed" flag waits for an instructor (kept on the card so every
+    # page that shows the card can say so without another query).
+    source_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = CardQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["import_fingerprint", "updated_at"])
 
     class Meta:
         ordering = ["topic__position", "lesson__position", "position", "id"]
         indexes = [models.Index(fields=["status", "topic"], name="card_status_topic")]
+        permissions = [("signoff_card", "Can sign off cards for publishing")]
 
     def __str__(self) -> str:
         return self.front[:80]
@@ -209,22 +252,11 @@ class Choice(models.Model):
     is_correct = models.BooleanField(default=False)
     position = models.PositiveIntegerField(default=0)
 
+    # A card's wording includes its choices, so their changes are part of the card's history.
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["card", "position", "id"]
 
     def __str__(self) -> str:
         return self.text
-
-
-__all__ = [
-    "Article",
-    "Card",
-    "CardKind",
-    "CardOrigin",
-    "CardStatus",
-    "CHOICE_KINDS",
-    "Choice",
-    "Lesson",
-    "Topic",
-    "TopicKind",
-]
