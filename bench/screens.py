@@ -1,5 +1,6 @@
 """What the load generators read from the review screen and send with every request: the shown
-card, its one-time token, its choices, the verdict of a check and the grades it allows."""
+card, its one-time token, its choices, and the grades a checked answer allows (the check itself is
+kept by the server with the showing, so the grade form carries only the card and its token)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ from dataclasses import dataclass, field
 CSRF = "benchcsrf" + "0" * 23  # any 32 letters/digits: Django compares the header with the cookie
 CARD = re.compile(r'name="card" value="(\d+)"')
 TOKEN = re.compile(r'name="token" value="([^"]+)"')
-VERDICT = re.compile(r'name="verdict" value="([^"]+)"')
 CHOICE = re.compile(r'name="choice" value="(\d+)"')
 GRADE = re.compile(r'name="rating" value="(\d)"')
 CHECK_FORM = 'action="/review/check/"'
@@ -48,10 +48,6 @@ def shown_card(html: str) -> ShownCard | None:
     return ShownCard(card.group(1), token.group(1), CHECK_FORM in html, CHOICE.findall(html))
 
 
-def checked(html: str) -> tuple[str, list[int]] | None:
-    """The signed verdict of a checked answer and the grades it allows."""
-    verdict = VERDICT.search(html)
-    allowed = [int(rating) for rating in GRADE.findall(html)]
-    if verdict is None or not allowed:
-        return None
-    return verdict.group(1), allowed
+def checked(html: str) -> list[int]:
+    """The grades the answer side of a checked card allows (empty: no grade form shown)."""
+    return [int(rating) for rating in GRADE.findall(html)]

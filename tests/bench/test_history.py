@@ -22,6 +22,7 @@ from bench.dataset.history import (
 from quizzes.review import scheduling
 from quizzes.review.models import LearnerSettings, MemoryState, ReviewLog
 from quizzes.review.services.recording import review_record
+from quizzes.review.tokens import CardToken
 from tests.factories import CardFactory
 
 NOW = datetime(2026, 11, 27, 9, 30, tzinfo=UTC)
@@ -88,13 +89,9 @@ def test_rows_are_what_the_review_service_writes_for_the_same_answers(student):
     history = dated(steps, first_answer=NOW - timedelta(days=40))
     state = MemoryState.objects.create(user=student, card=card, unlocked_at=NOW - timedelta(99))
     for number, answer in enumerate(history.answers):
+        shown = CardToken(student.pk, card.pk, number, answer.reviewed_at, f"t{number}")
         review_record(
-            user=student,
-            card=card,
-            rating=answer.rating,
-            now=answer.reviewed_at,
-            token=f"t{number}",
-            expected_version=number,
+            user=student, card=card, rating=answer.rating, now=answer.reviewed_at, shown=shown
         )
     logs = list(ReviewLog.objects.filter(user=student).order_by("id"))
     for log, answer in zip(logs, history.answers, strict=True):

@@ -43,14 +43,14 @@ def test_a_choice_card_is_read_checked_and_answered_as_the_load_generator_does(
         response = student_client.post(
             reverse("review:review_check"), shown.check_data(right), HTTP_HX_REQUEST="true"
         )
-        verdict, allowed = checked(response.content.decode())
-        assert allowed == [2, 3, 4]
-        answer = {"card": shown.card, "token": shown.token, "verdict": verdict, "rating": "3"}
+        assert checked(response.content.decode()) == [2, 3, 4]
+        answer = {"card": shown.card, "token": shown.token, "rating": "3"}
         response = student_client.post(
             reverse("review:review_answer"), answer, HTTP_HX_REQUEST="true"
         )
     assert response.status_code == 200
-    assert shown_card(response.content.decode()) is None  # the queue is empty now
+    following = shown_card(response.content.decode())  # learn-ahead may show it again
+    assert following is None or following.token != shown.token
     assert token_report([shown.token], learners=["student_a"]) == {
         "answers": 1,
         "distinct": 1,
