@@ -106,7 +106,18 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Parameters bound by the server let psycopg prepare a statement after it ran a few times on
+    # a connection, so PostgreSQL stops parsing and planning the review screen's statements on
+    # every request (half its CPU per answer, see README "Load benchmark"). A transaction-mode
+    # connection pooler such as PgBouncer cannot keep prepared statements: set
+    # DATABASE_PREPARE_THRESHOLD=off behind one.
+    prepare_threshold = os.environ.get("DATABASE_PREPARE_THRESHOLD", "5").strip().lower()
+    DATABASES["default"]["OPTIONS"] = {
+        "server_side_binding": True,
+        "prepare_threshold": None if prepare_threshold == "off" else int(prepare_threshold),
+    }
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets readers work while one writer writes; IMMEDIATE takes the write lock at BEGIN,

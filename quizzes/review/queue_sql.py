@@ -91,7 +91,7 @@ def statement(vendor: str) -> str:
         state.user_id = %(user)s AND NOT state.suspended
         AND (state.buried_until IS NULL OR state.buried_until <= %(now)s)
         AND card.status = %(published)s
-        AND (%(topic)s IS NULL OR card.topic_id = %(topic)s)
+        AND (CAST(%(topic)s AS BIGINT) IS NULL OR card.topic_id = %(topic)s)
     """
     return f"""
         SELECT answered.done, answered.new_done, answered.reviews_done,

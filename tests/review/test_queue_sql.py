@@ -12,7 +12,7 @@ import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.db import NotSupportedError
+from django.db import NotSupportedError, connection
 from django.db.models import Max
 
 from quizzes.content.models import CardStatus
@@ -194,11 +194,10 @@ def test_statement_agrees_with_the_orm_reference(seed):
         assert got == expected, (seed, now, topic_id, prefer)
 
 
-@pytest.mark.django_db
-def test_without_picking_the_next_card_the_counts_are_the_same():
-    learner, _, settings = build_history(random.Random(99))
+def _arguments(learner, settings) -> dict:
+    """queue_row's arguments for the learner at NOW, with room for 50 new cards and reviews."""
     day = settings.learning_day
-    arguments = {
+    return {
         "user_id": learner.pk,
         "now": NOW,
         "day_start": day.start_of(NOW),
@@ -206,6 +205,12 @@ def test_without_picking_the_next_card_the_counts_are_the_same():
         "new_cards_per_day": 50,
         "max_reviews_per_day": 50,
     }
+
+
+@pytest.mark.django_db
+def test_without_picking_the_next_card_the_counts_are_the_same():
+    learner, _, settings = build_history(random.Random(99))
+    arguments = _arguments(learner, settings)
     picked = queue_row(**arguments)
     counted = queue_row(**arguments, pick_card=False)
     assert picked.next_id is not None and counted.next_id is None
@@ -245,3 +250,23 @@ def test_learn_ahead_agrees_when_only_cards_within_the_limit_are_left(seed):
     )
     assert expected.next_id is not None and expected.learning > 0
     assert got == expected
+
+
+@pytest.mark.django_db
+def test_postgresql_prepares_the_statement_after_a_few_runs_and_it_gives_the_same_row():
+    """Server-side binding lets psycopg prepare the statement once it ran a few times on a
+    connection (settings: DATABASE_PREPARE_THRESHOLD), so PostgreSQL stops planning it per request;
+    a prepared run answers exactly as the first did."""
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's")
+    learner, _, settings = build_history(random.Random(7))
+    arguments = _arguments(learner, settings)
+    rows = [queue_row(**arguments) for _ in range(8)]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+            ["%answered.new_done%"],
+        )
+        (prepared,) = cursor.fetchone()
+    assert prepared >= 1
+    assert all(row == rows[0] for row in rows)
