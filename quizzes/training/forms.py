@@ -10,8 +10,8 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 
 from quizzes.content.models import CardStatus
+from quizzes.training.grading import GivenAnswer
 from quizzes.training.models import Assignment, AttemptQuestion, TrainingModule
-from quizzes.training.services.answers import GivenAnswer
 
 MAX_UPLOAD_BYTES = 1_000_000
 

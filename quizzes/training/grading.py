@@ -19,7 +19,7 @@ typed text for cloze cards, or None when the learner left the question blank (no
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -29,6 +29,20 @@ ZERO = Decimal("0")
 ONE = Decimal("1")
 FRACTION_PLACES = Decimal("0.0001")
 SCORE_PLACES = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class GivenAnswer:
+    """What the learner gave for one question: choice ids picked or text typed (maybe blank)."""
+
+    position: int
+    choice_ids: list[int] = field(default_factory=list)
+    typed: str = ""
+
+    @property
+    def blank(self) -> bool:
+        return not self.choice_ids and not " ".join((self.typed or "").split())
+
 
 MCQ = "mcq"
 TRUE_FALSE = "true_false"

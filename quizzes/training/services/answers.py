@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 
 from quizzes.content.models import CardKind
 from quizzes.training import grading
 from quizzes.training.errors import InvalidAnswer, QuestionChanged, TrainingRefused
+from quizzes.training.grading import GivenAnswer
 from quizzes.training.models import Attempt, AttemptQuestion, FeedbackPolicy
 
 MAX_TYPED_LENGTH = 500
@@ -16,19 +16,6 @@ CHANGED_MESSAGE = (
     "This question was changed by your instructor after the attempt started, so it can no "
     "longer be answered. It earns no credit."
 )
-
-
-@dataclass(frozen=True)
-class GivenAnswer:
-    """What the learner gave for one question: choice ids picked or text typed (maybe blank)."""
-
-    position: int
-    choice_ids: list[int] = field(default_factory=list)
-    typed: str = ""
-
-    @property
-    def blank(self) -> bool:
-        return not self.choice_ids and not " ".join((self.typed or "").split())
 
 
 def clean_response(

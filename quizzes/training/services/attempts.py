@@ -39,6 +39,7 @@ from quizzes.training.errors import (
     NotAssigned,
     TimeUp,
 )
+from quizzes.training.grading import GivenAnswer
 from quizzes.training.models import (
     Attempt,
     AttemptQuestion,
@@ -52,11 +53,7 @@ from quizzes.training.selectors.learner import (
     module_closed_reason,
     pool_cards,
 )
-from quizzes.training.services.answers import (
-    GivenAnswer,
-    clean_response,
-    store_given,
-)
+from quizzes.training.services.answers import clean_response, store_given
 from quizzes.training.services.certificates import certificate_issue
 from quizzes.training.services.mistakes import mistakes_record_now, mistakes_release_attempt
 
