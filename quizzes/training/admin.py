@@ -21,6 +21,10 @@ from django.utils.http import urlsafe_base64_encode
 
 from quizzes.content.models import Card, CardStatus
 from quizzes.core.spreadsheets import csv_response, csv_text
+
+# Certificates, instructors of groups and reminders have their own module (kept under ~400 lines);
+# importing it registers them.
+from quizzes.training.admin_certificates import ReadOnlyAdmin
 from quizzes.training.forms import (
     AssignmentAdminForm,
     LearnerUploadForm,
@@ -238,19 +242,6 @@ class AttemptQuestionInline(admin.TabularInline):
         return False
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Attempts and completions are the learners' records: viewable, never edited here."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
 @admin.register(Attempt)
 class AttemptAdmin(ReadOnlyAdmin):
     list_display = [
@@ -344,7 +335,3 @@ def report_csv(report: Any) -> HttpResponseBase:
         for row in report.rows
     )
     return csv_response("training-completion.csv", REPORT_COLUMNS, rows)
-
-
-# Certificates, instructors of groups and reminders have their own module (kept under ~400 lines).
-from quizzes.training import admin_certificates  # noqa: E402, F401

@@ -18,8 +18,22 @@ from quizzes.training.models import Certificate, GroupInstructor, Reminder
 from quizzes.training.services.certificates import certificate_revoke
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Learners' records (attempts, completions, certificates, reminders sent): viewable, never
+    added, edited or deleted here."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 @admin.register(Certificate)
-class CertificateAdmin(admin.ModelAdmin):
+class CertificateAdmin(ReadOnlyAdmin):
     list_display = [
         "code",
         "learner_name",
@@ -33,15 +47,6 @@ class CertificateAdmin(admin.ModelAdmin):
     search_fields = ["code", "learner_name", "module_title", "completion__user__username"]
     readonly_fields = [field.name for field in Certificate._meta.fields]
     actions = ["revoke"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     def has_revoke_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("training.revoke_certificate")
@@ -93,19 +98,10 @@ class GroupInstructorAdmin(admin.ModelAdmin):
 
 
 @admin.register(Reminder)
-class ReminderAdmin(admin.ModelAdmin):
+class ReminderAdmin(ReadOnlyAdmin):
     """What send_reminders sent: a record, never edited."""
 
     list_display = ["kind", "user", "module", "key", "sent_at"]
     list_filter = ["kind", "module"]
     list_select_related = ["user", "module"]
     search_fields = ["user__username", "key"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

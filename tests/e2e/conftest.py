@@ -7,6 +7,7 @@ installs it); without it every journey is skipped with the reason shown in the s
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -160,6 +161,21 @@ def log_in(page, username: str, password: str = PASSWORD) -> None:
     page.get_by_role("button", name="Log in").click()
     page.wait_for_load_state()
     assert "/accounts/login/" not in page.url, f"log-in as {username} failed"
+
+
+def reveal_by_keyboard(page) -> None:
+    """Turn the card on the review screen to its answer side as a keyboard user: Space shows a
+    basic card, 1 and Enter check a choice card, typing and Enter check a cloze card (its answer
+    box has focus)."""
+    screen = page.locator("#review-screen")
+    if screen.get_by_role("button", name=re.compile("Show answer")).count():
+        page.keyboard.press("Space")
+    elif screen.locator("input[name=choice]").count():
+        page.keyboard.press("1")
+        page.keyboard.press("Enter")
+    else:
+        page.keyboard.type("bone")
+        page.keyboard.press("Enter")
 
 
 def screenshot(page, journey: str, step: str) -> None:

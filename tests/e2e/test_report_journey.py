@@ -12,7 +12,7 @@ from django.contrib.auth.models import Group
 from quizzes.content.models import CardReport, CardStatus, ReportStatus, Topic
 from quizzes.content.services.importing import import_article_file
 from quizzes.core.roles import INSTRUCTORS_GROUP
-from tests.e2e.conftest import log_in, screenshot
+from tests.e2e.conftest import log_in, reveal_by_keyboard, screenshot
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -41,16 +41,8 @@ def _log_out(page) -> None:
 
 
 def _show_answer(page) -> None:
-    screen = page.locator("#review-screen")
-    if screen.get_by_role("button", name=re.compile("Show answer")).count():
-        page.keyboard.press("Space")
-    elif screen.locator("input[name=choice]").count():
-        page.keyboard.press("1")
-        page.keyboard.press("Enter")
-    else:
-        page.keyboard.type("bone")
-        page.keyboard.press("Enter")
-    screen.locator(".grade-buttons").wait_for(state="visible")
+    reveal_by_keyboard(page)
+    page.locator("#review-screen .grade-buttons").wait_for(state="visible")
 
 
 def test_learner_reports_a_card_instructor_replies_learner_reads_it(page):

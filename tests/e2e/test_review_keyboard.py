@@ -64,7 +64,10 @@ def _is_review_post(response) -> bool:
 
 
 def _answer_screen(screen):
+    """Wait for the answer side and for htmx to settle it: the settle moves focus to the new
+    content, so a test that moves focus itself must come after it, as a learner does."""
     screen.locator(".grade-buttons").wait_for(state="visible")
+    screen.page.wait_for_function("() => !document.querySelector('.htmx-settling, .htmx-swapping')")
 
 
 def _logs() -> list[tuple[int, int]]:

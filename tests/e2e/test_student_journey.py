@@ -9,7 +9,7 @@ import pytest
 
 from quizzes.content.models import CardStatus, Topic
 from quizzes.content.services.importing import import_article_file
-from tests.e2e.conftest import log_in, screenshot
+from tests.e2e.conftest import log_in, reveal_by_keyboard, screenshot
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -37,15 +37,7 @@ def _answer_shown_card(page, *, on_answer_screen=None) -> None:
     """Answer the card on screen as a keyboard user: Space or 1-4 and Enter, then a grade."""
     screen = page.locator("#review-screen")
     with page.expect_response(_is_review_post):
-        if screen.get_by_role("button", name=re.compile("Show answer")).count():
-            page.keyboard.press("Space")
-        elif screen.locator("input[name=choice]").count():
-            page.keyboard.press("1")
-            page.keyboard.press("Enter")
-        else:
-            # A cloze card: the answer box has focus; typing is the keyboard answer.
-            page.keyboard.type("bone")
-            page.keyboard.press("Enter")
+        reveal_by_keyboard(page)
     grades = screen.locator(".grade-buttons")
     grades.wait_for(state="visible")
     if on_answer_screen:

@@ -426,6 +426,12 @@ def test_query_counts_do_not_grow_with_the_deck(
     assert shown(page)["card"] == str(choice_card.pk)  # most overdue learning card first
     with at(START), django_assert_max_num_queries(8):
         student_client.get(REVIEW, HTTP_HX_REQUEST="true")
+    right = choice_card.choices.get(is_correct=True)
+    with at(START), django_assert_max_num_queries(9):
+        feedback = student_client.post(
+            CHECK, {**shown(page), "choice": [right.pk]}, HTTP_HX_REQUEST="true"
+        )
+    assert b"Right" in feedback.content
     MemoryState.objects.filter(card=choice_card).update(suspended=True)
     with at(START):
         form = shown(student_client.get(REVIEW))

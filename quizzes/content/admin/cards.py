@@ -35,6 +35,7 @@ from quizzes.content.admin.resources import CardResource
 from quizzes.content.admin.topics import InUseFilter
 from quizzes.content.models import Card, CardStatus, Choice
 from quizzes.content.services.publishing import (
+    WORDING_FIELDS,
     PublishResult,
     card_reworded,
     cards_mark_critical,
@@ -144,19 +145,8 @@ class CardAdmin(InUseProtectedDeleteMixin, ExactlyOnceImportMixin, SimpleHistory
     fieldsets = [
         (None, {"fields": [("topic", "lesson"), ("kind", "status", "critical"), "needs_edit"]}),
         ("Editorial workflow", {"fields": ["editorial_state"]}),
-        (
-            "What the learner sees",
-            {
-                "fields": [
-                    "front",
-                    "back",
-                    "explanation",
-                    "accepted_answers",
-                    "clinical_note",
-                    "note_reference",
-                ]
-            },
-        ),
+        # The wording a sign-off covers (the kind is chosen above).
+        ("What the learner sees", {"fields": [f for f in WORDING_FIELDS if f != "kind"]}),
         (
             "Source and bookkeeping",
             {

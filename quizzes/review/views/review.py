@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from django.db.models import prefetch_related_objects
 from django.http import HttpResponse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
@@ -108,6 +109,8 @@ def review_check(request: HtmxHttpRequest) -> HttpResponse:
     if isinstance(shown, HttpResponse):
         return shown
     card = shown.state.card
+    # Read once, for the check here and the back of the card it shows.
+    prefetch_related_objects([card], "choices")
     choices = [(choice.pk, choice.is_correct) for choice in card.choices.all()]
     form = CheckAnswerForm(request.POST, choice_ids=[pk for pk, _ in choices])
     if not form.is_valid():
