@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 
 from bench.load import Pool, Ramp, capacity_ramp, counted, learners_held, ran_dry
-from bench.server import Gunicorn, wait_until_idle
+from bench.server import Child, wait_until_idle
 from bench.verify import verify_tokens
 
 
@@ -23,10 +23,11 @@ def capacity_run(
     pool: Pool,
     ramp: Ramp,
     prefix: Path,
-    servers: list[Gunicorn],
+    servers: list[Child],
     database_name: str = "",
 ) -> dict:
-    """Ramp through `host` (one instance, or HAProxy in front of `servers`)."""
+    """Ramp through `host` (one instance, or HAProxy in front of the instances); `servers` are
+    the processes whose CPU time the ramp counts as the app's (instances and the refresher)."""
     run = capacity_ramp(
         host=host,
         sessions=sessions,

@@ -30,6 +30,7 @@ from bench.load import Pool, Ramp
 from bench.scaleout import cache_prefix, duplicates_check, redis_keys
 from bench.server import (
     WORK_DIR,
+    CohortRefresher,
     Database,
     Gunicorn,
     HAProxy,
@@ -45,6 +46,8 @@ RUNS = ("sqlite", "postgresql", "scaleout")
 DEFAULT_POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/bonelearn_bench"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 DUPLICATE_LEARNERS = 20
+# The cron interval of refresh_cohort_figures (README, "Instructor dashboard").
+REFRESH_SECONDS = 300
 
 
 def log(message: str) -> None:
@@ -121,7 +124,10 @@ def single_run(run: str, args: argparse.Namespace, work: Path) -> dict:
     chaos_pool = Pool(args.learners - args.chaos_learners, args.learners)
     ramp_pool = Pool(0, chaos_pool.first)
     try:
-        with Gunicorn(env, port=args.port, workers=args.workers, log=work / "gunicorn.log") as app:
+        with (
+            Gunicorn(env, port=args.port, workers=args.workers, log=work / "gunicorn.log") as app,
+            CohortRefresher(env, every=REFRESH_SECONDS, log=work / "refresher.log") as refresher,
+        ):
             app.wait_ready()
             log(f"{run}: chaos, {args.chaos_seconds} s, a worker killed every {args.kill_every} s")
             chaos = chaos_run(
@@ -143,7 +149,7 @@ def single_run(run: str, args: argparse.Namespace, work: Path) -> dict:
                 pool=ramp_pool,
                 ramp=_ramp(args, learners=ramp_pool.size),
                 prefix=work / "capacity",
-                servers=[app],
+                servers=[app, refresher],
                 database_name=_database_name(database),
             )
             peak = app.worker_peak_mb()
@@ -178,6 +184,7 @@ def scaleout_run(args: argparse.Namespace, work: Path) -> dict:
             Gunicorn(env, port=one, workers=args.workers, log=work / "gunicorn-1.log") as first,
             Gunicorn(env, port=two, workers=args.workers, log=work / "gunicorn-2.log") as second,
             HAProxy(port=args.port + 10, backends=[one, two], log=work / "haproxy.log") as proxy,
+            CohortRefresher(env, every=REFRESH_SECONDS, log=work / "refresher.log") as refresher,
         ):
             first.wait_ready()
             second.wait_ready()
@@ -198,7 +205,7 @@ def scaleout_run(args: argparse.Namespace, work: Path) -> dict:
                 pool=ramp_pool,
                 ramp=_ramp(args, learners=ramp_pool.size),
                 prefix=work / "capacity",
-                servers=[first, second],
+                servers=[first, second, refresher],
                 database_name=database.name,
             )
             peak = max(first.worker_peak_mb(), second.worker_peak_mb())

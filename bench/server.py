@@ -199,6 +199,8 @@ class Gunicorn(Child):
             # The app is imported once, in the master: a killed worker is replaced by a fork in
             # milliseconds instead of a second of imports.
             "--preload",
+            # The app's own settings (garbage collection in the workers), as in production.
+            *("--config", str(BASE_DIR / "gunicorn.conf.py")),
         ]
         super().__init__(command, env=env, log=log)
 
@@ -253,6 +255,17 @@ class Gunicorn(Child):
                 if line.startswith("VmHWM:"):
                     peak_kb = max(peak_kb, int(line.split()[1]))
         return round(peak_kb / 1024, 1)
+
+
+class CohortRefresher(Child):
+    """`refresh_cohort_figures` every `every` seconds under `nice`, as cron runs it."""
+
+    what = "cohort refresher"
+
+    def __init__(self, env: dict, *, every: float, log: Path) -> None:
+        command = ["nice", "-n", "10", sys.executable, "-m", "bench.refresher"]
+        command += ["--every", str(every)]
+        super().__init__(command, env=env, log=log)
 
 
 class HAProxy(Child):

@@ -149,6 +149,17 @@ def due_forecast(
     )
 
 
+# A heatmap square and a month label. Every value put in them is a number, one of SHADES or a
+# date formatted by the code below, never text from a user, so they are filled with str.format
+# instead of format_html: a year is 371 squares, and escaping each value cost most of the chart's
+# time (5 ms of the progress page).
+_HEATMAP_SQUARE = (
+    '<rect x="{x}" y="{y}" width="{c}" height="{c}" rx="2" fill="{fill}">'
+    "<title>{day:%a %d %b %Y}: {n} review{s}</title></rect>"
+)
+_HEATMAP_MONTH = '<text x="{x}" y="{y}" font-size="{size}" fill="#434b57">{day:%b}</text>'
+
+
 def _heatmap_cells(
     counts: dict[date, int], *, first: date, today: date, shade: Any
 ) -> tuple[list[str], list[str]]:
@@ -157,29 +168,22 @@ def _heatmap_cells(
     squares, months = [], []
     day = first
     while day <= today:
-        column = (day - first).days // 7
-        n = counts.get(day, 0)
+        x = left + (day - first).days // 7 * (cell + gap)
+        n = int(counts.get(day, 0))
+        fill = shade(n)
         squares.append(
-            format_html(
-                '<rect x="{}" y="{}" width="{c}" height="{c}" rx="2" fill="{}">'
-                "<title>{}</title></rect>",
-                left + column * (cell + gap),
-                top + day.weekday() * (cell + gap),
-                shade(n),
-                f"{day:%a %d %b %Y}: {_plural(n, 'review')}",
+            _HEATMAP_SQUARE.format(
+                x=x,
+                y=top + day.weekday() * (cell + gap),
                 c=cell,
+                fill=fill,
+                day=day,
+                n=n,
+                s=pluralize(n),
             )
         )
         if day.day == 1:
-            months.append(
-                format_html(
-                    '<text x="{}" y="{}" font-size="{}" fill="#434b57">{}</text>',
-                    left + column * (cell + gap),
-                    TEXT,
-                    TEXT,
-                    f"{day:%b}",
-                )
-            )
+            months.append(_HEATMAP_MONTH.format(x=x, y=TEXT, size=TEXT, day=day))
         day += timedelta(days=1)
     return squares, months
 

@@ -2,14 +2,18 @@
 
 The cohort is every active learner (not staff), or the members of one group. Each table comes from
 a fixed number of aggregate queries, whatever the number of learners, cards or reviews; the
-cohort-wide rows are remembered a few minutes (quizzes.insights.selectors.remembered).
+cohort-wide rows are remembered and refreshed out of the request path
+(quizzes.insights.selectors.remembered).
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
@@ -28,7 +32,11 @@ from quizzes.insights.selectors.figures import (
 )
 from quizzes.insights.selectors.items import CardPage, card_page
 from quizzes.insights.selectors.modules import ModuleRow, module_table
-from quizzes.insights.selectors.remembered import COHORT_FIGURES_SECONDS, remembered
+from quizzes.insights.selectors.remembered import (
+    COHORT_FIGURES_MAX_AGE,
+    COHORT_FIGURES_SECONDS,
+    remembered,
+)
 from quizzes.review.days import LearningDay
 from quizzes.review.models import MemoryState, ReviewLog
 
@@ -68,26 +76,100 @@ def _cell(memory: dict | None, accuracy: tuple[int, int] | None, *, total: int) 
     )
 
 
-def topic_matrix(
-    *, now: datetime, group: Group | None = None, page: int = 1, page_size: int = MATRIX_PAGE_SIZE
-) -> TopicMatrix:
-    """Mastery and first-try accuracy (last 30 UTC days) per topic for the cohort as a whole
-    (remembered for COHORT_FIGURES_SECONDS) and for one page of its learners (a fixed number of
-    queries whatever the cohort's size). The cohort's mastery is the mean of its learners'."""
+def _cohort_reads(*, now: datetime, group: Group | None) -> tuple[QuerySet, QuerySet]:
+    """The cohort's memory states, and its standing answers of the last 30 UTC days."""
     window_start = now - timedelta(days=WINDOW_DAYS)
     states = MemoryState.objects.filter(in_cohort_q("user__", group))
     answers = ReviewLog.objects.standing().filter(
         in_cohort_q("user__", group), reviewed_at__gte=window_start, reviewed_at__lt=now
     )
-    topics = list(topics_with_totals())
-    (cohort_mastery, cohort_accuracy, cohort_size), calculated_at = remembered(
+    return states, answers
+
+
+@dataclass(frozen=True)
+class LearnerFigures:
+    """Every cohort learner's mastery and first-try rows per topic, and the learners' ids: what
+    any cohort's figures are sums of."""
+
+    mastery: dict[tuple, dict]  # (user id, topic id) → mastery_by row
+    accuracy: dict[tuple, tuple[int, int]]  # (user id, topic id) → (first tries, recalled)
+    learner_ids: list[int]
+
+
+def learner_figures(
+    *,
+    now: datetime,
+    group: Group | None = None,
+    chunk: int | None = None,
+    pause: Callable[[float], None] | None = None,
+) -> LearnerFigures:
+    """Per learner and topic, over the cohort: one pass over its memory states and one over its
+    month of answers (3 queries), or, with `chunk`, that many learners at a time, calling
+    `pause(seconds the chunk took)` after each (the refresher leaves the database to requests
+    in between). The figures are the same either way: every row is one learner's."""
+    states, answers = _cohort_reads(now=now, group=group)
+    learner_ids = list(learners(group=group).values_list("pk", flat=True))
+    if chunk is None:
+        return LearnerFigures(
+            mastery=mastery_by(["user_id", "card__topic_id"], states, now=now),
+            accuracy=_accuracy_by(["user_id", "card__topic_id"], answers),
+            learner_ids=learner_ids,
+        )
+    figures = LearnerFigures(mastery={}, accuracy={}, learner_ids=learner_ids)
+    for start in range(0, len(learner_ids), chunk):
+        began = time.monotonic()
+        part = learner_ids[start : start + chunk]
+        by_learner = ["user_id", "card__topic_id"]
+        figures.mastery.update(mastery_by(by_learner, states.filter(user_id__in=part), now=now))
+        figures.accuracy.update(_accuracy_by(by_learner, answers.filter(user_id__in=part)))
+        if pause is not None:
+            pause(time.monotonic() - began)
+    return figures
+
+
+def cohort_sums(figures: LearnerFigures, *, members: set[int] | None = None) -> tuple:
+    """(mastery per topic, accuracy per topic, number of learners) of the learners among
+    `figures` who are `members` (all of them: None), keyed like mastery_by and first_try_counts
+    with the topic alone. A cohort's figures are sums over its learners."""
+    mastery: dict[tuple, dict] = {}
+    for (user_id, topic_id), row in figures.mastery.items():
+        if members is None or user_id in members:
+            summed = mastery.setdefault((topic_id,), {"started": 0, "recalled": 0.0})
+            summed["started"] += row["started"]
+            summed["recalled"] += float(row["recalled"])
+    accuracy: dict[tuple, tuple[int, int]] = {}
+    for (user_id, topic_id), (tries, recalled) in figures.accuracy.items():
+        if members is None or user_id in members:
+            before = accuracy.get((topic_id,), (0, 0))
+            accuracy[(topic_id,)] = (before[0] + tries, before[1] + recalled)
+    size = len(figures.learner_ids if members is None else members & set(figures.learner_ids))
+    return mastery, accuracy, size
+
+
+def _cohort_key(group: Group | None) -> object:
+    return group.pk if group else "all"
+
+
+def cohort_figures(*, now: datetime, group: Group | None = None):
+    """((mastery, accuracy) per topic and the number of learners, of the cohort as a whole), and
+    when they were calculated: remembered (quizzes.insights.selectors.remembered)."""
+    return remembered(
         "cohort",
-        lambda: (
-            mastery_by(["card__topic_id"], states, now=now),
-            _accuracy_by(["card__topic_id"], answers),
-            learners(group=group).count(),
-        ),
-        group.pk if group else "all",
+        lambda: cohort_sums(learner_figures(now=now, group=group)),
+        _cohort_key(group),
+    )
+
+
+def topic_matrix(
+    *, now: datetime, group: Group | None = None, page: int = 1, page_size: int = MATRIX_PAGE_SIZE
+) -> TopicMatrix:
+    """Mastery and first-try accuracy (last 30 UTC days) per topic for the cohort as a whole
+    (remembered: cohort_figures) and for one page of its learners (a fixed number of queries
+    whatever the cohort's size). The cohort's mastery is the mean of its learners'."""
+    states, answers = _cohort_reads(now=now, group=group)
+    topics = list(topics_with_totals())
+    (cohort_mastery, cohort_accuracy, cohort_size), calculated_at = cohort_figures(
+        now=now, group=group
     )
     cohort_cells = {
         t.pk: _cell(
@@ -132,11 +214,7 @@ def topic_matrix(
 
 def learner_topic_cells(*, now: datetime, group: Group | None = None):
     """Every (learner, topic) cell of the cohort for the CSV export (4 queries)."""
-    window_start = now - timedelta(days=WINDOW_DAYS)
-    states = MemoryState.objects.filter(in_cohort_q("user__", group))
-    answers = ReviewLog.objects.standing().filter(
-        in_cohort_q("user__", group), reviewed_at__gte=window_start, reviewed_at__lt=now
-    )
+    states, answers = _cohort_reads(now=now, group=group)
     topics = list(topics_with_totals())
     mastery = mastery_by(["user_id", "card__topic_id"], states, now=now)
     accuracy = _accuracy_by(["user_id", "card__topic_id"], answers)
@@ -156,7 +234,8 @@ class Dashboard:
     matrix: TopicMatrix
     cards: CardPage
     modules: list[ModuleRow]
-    keep_minutes: int = COHORT_FIGURES_SECONDS // 60
+    refresh_minutes: int = COHORT_FIGURES_SECONDS // 60
+    max_age_minutes: int = COHORT_FIGURES_MAX_AGE // 60
 
     @property
     def calculated_at(self) -> datetime | None:
@@ -180,3 +259,27 @@ def dashboard(
         cards=card_page(group=group, page=cards_page, order=cards_order),
         modules=module_table(group=group),
     )
+
+
+def refresh_cohort_figures(
+    *,
+    now: datetime,
+    chunk: int | None = None,
+    pause: Callable[[float], None] | None = None,
+) -> int:
+    """Recalculate the remembered figures the dashboard opens with (the cohort row and the first
+    page of the card table) for all learners and for each group, so that no page waits for them;
+    the number of cohorts refreshed. The cohort rows of every group come from one pass over all
+    learners' memory and answers (`chunk` and `pause`: learner_figures). Other pages and orders
+    of the card table are calculated when first asked for, and kept as long."""
+    everyone = learner_figures(now=now, chunk=chunk, pause=pause)
+    memberships = get_user_model().groups.through.objects.filter(user_id__in=everyone.learner_ids)
+    members: dict[int, set[int]] = {}
+    for group_id, user_id in memberships.values_list("group_id", "user_id"):
+        members.setdefault(group_id, set()).add(user_id)
+    cohorts: list[Group | None] = [None, *groups()]
+    for group in cohorts:
+        sums = cohort_sums(everyone, members=members.get(group.pk, set()) if group else None)
+        remembered("cohort", lambda sums=sums: sums, _cohort_key(group), refresh=True)
+        card_page(group=group, refresh=True)
+    return len(cohorts)

@@ -273,17 +273,23 @@ def card_page(
     page: int = 1,
     order: str = "article",
     page_size: int = CARD_PAGE_SIZE,
+    refresh: bool = False,
 ) -> CardPage:
     """One page of published cards with the cohort's figures, in article order or ranked by
     lapse rate or by reviews (a fixed number of queries whatever the number of cards). Rankings
-    other than article order and the page's figures are remembered for COHORT_FIGURES_SECONDS."""
+    other than article order and the page's figures are remembered
+    (quizzes.insights.selectors.remembered); `refresh` recalculates them."""
     order = order if order in CARD_ORDERS else next(iter(CARD_ORDERS))
     group_key = group.pk if group else "all"
     if order == "article":
         ids = _ordered_card_ids(group=group, order=order)
     else:
         ids, _ = remembered(
-            "card-order", lambda: _ordered_card_ids(group=group, order=order), group_key, order
+            "card-order",
+            lambda: _ordered_card_ids(group=group, order=order),
+            group_key,
+            order,
+            refresh=refresh,
         )
     card_page = Paginator(ids, page_size).get_page(page)
     page_ids = list(card_page)
@@ -294,6 +300,7 @@ def card_page(
         order,
         card_page.number,
         hashlib.sha256(repr(page_ids).encode()).hexdigest()[:16],
+        refresh=refresh,
     )
     return CardPage(page=card_page, rows=rows, order=order, calculated_at=calculated_at)
 

@@ -139,10 +139,9 @@ def review_screen(
         prefer_card_id=prefer_card_id,
     )
     if row.next_id is not None:
+        # The front of a card names its topic; the source link is on the back (shown_state).
         screen.state = (
-            MemoryState.objects.select_related("card__lesson__topic", "card__topic")
-            .filter(pk=row.next_id)
-            .first()
+            MemoryState.objects.select_related("card__topic").filter(pk=row.next_id).first()
         )
     if screen.state is not None and screen.state.card.has_choices:
         screen.choices = list(screen.state.card.choices.all())
@@ -160,12 +159,16 @@ def choices_in_shown_order(choices: Sequence[Choice], *, kind: str, seed: int) -
     return ordered
 
 
-def shown_state(*, user: Any, card_id: int) -> MemoryState | None:
-    """The learner's memory of one published card, with the card, its source and the learner's
-    settings; None for a card that is not theirs or no longer published."""
+def shown_state(*, user: Any, card_id: int, with_source: bool = True) -> MemoryState | None:
+    """The learner's memory of one published card, with the card and the learner's settings, and
+    with the card's topic and lesson (its source link) for showing the back of the card; None for
+    a card that is not theirs or no longer published."""
+    related = ["card", "user__learner_settings"]
+    if with_source:
+        related += ["card__lesson__topic", "card__topic"]
     return (
         MemoryState.objects.filter(user=user, card_id=card_id, card__status=CardStatus.PUBLISHED)
-        .select_related("card__lesson__topic", "card__topic", "user__learner_settings")
+        .select_related(*related)
         .first()
     )
 

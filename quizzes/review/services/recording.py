@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
@@ -207,8 +207,9 @@ def _refuse_beyond_limits(
     # NO KEY UPDATE: log rows' foreign keys take KEY SHARE locks on the learner's row (a quiz
     # submit logging mistakes holds those while it waits for memory rows); a plain FOR UPDATE
     # would deadlock with it.
-    learner = get_user_model().objects.select_for_update(no_key=True).filter(pk=user.pk)
-    list(learner.values_list("pk"))
+    if connection.features.has_select_for_update:
+        learner = get_user_model().objects.select_for_update(no_key=True).filter(pk=user.pk)
+        list(learner.values_list("pk"))
     done = ReviewLog.objects.counted_against_limits(
         user=user, day_start=learner_settings.learning_day.start_of(now)
     )

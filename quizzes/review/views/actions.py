@@ -73,7 +73,9 @@ def review_undo_view(request: HtmxHttpRequest) -> HttpResponse:
 
 def _set_aside(request: HtmxHttpRequest, *, suspend: bool) -> HttpResponse:
     now = timezone.now()
-    shown = verified_shown(request, ShownCardForm(request.POST), now=now, check_version=False)
+    shown = verified_shown(
+        request, ShownCardForm(request.POST), now=now, check_version=False, with_source=False
+    )
     if isinstance(shown, HttpResponse):
         return shown
     set_aside = card_suspend if suspend else card_bury

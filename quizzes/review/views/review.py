@@ -154,7 +154,9 @@ def review_override(request: HtmxHttpRequest) -> HttpResponse:
 def review_answer(request: HtmxHttpRequest) -> HttpResponse:
     """Record the grade exactly once and move on to the next card."""
     now = timezone.now()
-    shown = verified_shown(request, GradeForm(request.POST), now=now, check_version=False)
+    shown = verified_shown(
+        request, GradeForm(request.POST), now=now, check_version=False, with_source=False
+    )
     if isinstance(shown, HttpResponse):
         return shown
     try:

@@ -223,17 +223,23 @@ class Shown:
 
 
 def verified_shown(
-    request: HtmxHttpRequest, form: ShownCardForm, *, now: datetime, check_version: bool = True
+    request: HtmxHttpRequest,
+    form: ShownCardForm,
+    *,
+    now: datetime,
+    check_version: bool = True,
+    with_source: bool = True,
 ) -> Shown | HttpResponse:
     """The verified token and the learner's own memory of its published card, or the response
-    that refuses the POST: 400 bad input, 404 not the learner's, 409 stale or withdrawn."""
+    that refuses the POST: 400 bad input, 404 not the learner's, 409 stale or withdrawn.
+    `with_source=False` for a POST that moves on without showing this card's back."""
     if not form.is_valid():
         return bad_form(request, form, now=now)
     token = form.shown
     if token.user_id != request.user.pk or token.card_id != form.cleaned_data["card"]:
         raise Http404("No such card in your reviews.")
     topic = topic_or_404(form.cleaned_data["topic"])
-    state = shown_state(user=request.user, card_id=token.card_id)
+    state = shown_state(user=request.user, card_id=token.card_id, with_source=with_source)
     if state is None:
         if card_withdrawn(user=request.user, card_id=token.card_id):
             return current_screen(
