@@ -23,6 +23,7 @@ from quizzes.insights import statistics
 from quizzes.insights.selectors.figures import (
     WINDOW_DAYS,
     TopicFigures,
+    cohort_key,
     first_try_counts,
     in_cohort_q,
     learners,
@@ -108,20 +109,26 @@ def learner_figures(
     `pause(seconds the chunk took)` after each (the refresher leaves the database to requests
     in between). The figures are the same either way: every row is one learner's."""
     states, answers = _cohort_reads(now=now, group=group)
-    learner_ids = list(learners(group=group).values_list("pk", flat=True))
-    if chunk is None:
-        return LearnerFigures(
-            mastery=mastery_by(["user_id", "card__topic_id"], states, now=now),
-            accuracy=_accuracy_by(["user_id", "card__topic_id"], answers),
-            learner_ids=learner_ids,
-        )
-    figures = LearnerFigures(mastery={}, accuracy={}, learner_ids=learner_ids)
-    for start in range(0, len(learner_ids), chunk):
+    figures = LearnerFigures(
+        mastery={},
+        accuracy={},
+        learner_ids=list(learners(group=group).values_list("pk", flat=True)),
+    )
+    by_learner = ["user_id", "card__topic_id"]
+    ids = figures.learner_ids
+    parts = [(states, answers)]
+    if chunk is not None:
+        parts = [
+            (
+                states.filter(user_id__in=ids[at : at + chunk]),
+                answers.filter(user_id__in=ids[at : at + chunk]),
+            )
+            for at in range(0, len(ids), chunk)
+        ]
+    for part_states, part_answers in parts:
         began = time.monotonic()
-        part = learner_ids[start : start + chunk]
-        by_learner = ["user_id", "card__topic_id"]
-        figures.mastery.update(mastery_by(by_learner, states.filter(user_id__in=part), now=now))
-        figures.accuracy.update(_accuracy_by(by_learner, answers.filter(user_id__in=part)))
+        figures.mastery.update(mastery_by(by_learner, part_states, now=now))
+        figures.accuracy.update(_accuracy_by(by_learner, part_answers))
         if pause is not None:
             pause(time.monotonic() - began)
     return figures
@@ -146,17 +153,13 @@ def cohort_sums(figures: LearnerFigures, *, members: set[int] | None = None) -> 
     return mastery, accuracy, size
 
 
-def _cohort_key(group: Group | None) -> object:
-    return group.pk if group else "all"
-
-
 def cohort_figures(*, now: datetime, group: Group | None = None):
     """((mastery, accuracy) per topic and the number of learners, of the cohort as a whole), and
     when they were calculated: remembered (quizzes.insights.selectors.remembered)."""
     return remembered(
         "cohort",
         lambda: cohort_sums(learner_figures(now=now, group=group)),
-        _cohort_key(group),
+        cohort_key(group),
     )
 
 
@@ -280,6 +283,6 @@ def refresh_cohort_figures(
     cohorts: list[Group | None] = [None, *groups()]
     for group in cohorts:
         sums = cohort_sums(everyone, members=members.get(group.pk, set()) if group else None)
-        remembered("cohort", lambda sums=sums: sums, _cohort_key(group), refresh=True)
+        remembered("cohort", lambda sums=sums: sums, cohort_key(group), refresh=True)
         card_page(group=group, refresh=True)
     return len(cohorts)

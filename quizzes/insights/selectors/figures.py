@@ -64,6 +64,11 @@ def in_cohort_q(prefix: str, group: Group | None) -> Q:
     return query
 
 
+def cohort_key(group: Group | None) -> object:
+    """How the remembered figures name a cohort: its group, or all learners."""
+    return group.pk if group else "all"
+
+
 def topics_with_totals() -> QuerySet[Topic]:
     """Every topic in reading order with its number of published cards (`published`), the
     denominator of mastery and of "cards started / total"."""

@@ -37,7 +37,7 @@ from django.db.models.functions import Cast, Coalesce, NullIf
 
 from quizzes.content.models import CHOICE_KINDS, Card, CardStatus, Choice
 from quizzes.insights import statistics
-from quizzes.insights.selectors.figures import in_cohort_q
+from quizzes.insights.selectors.figures import cohort_key, in_cohort_q
 from quizzes.insights.selectors.modules import first_attempts, ranked_attempts
 from quizzes.insights.selectors.remembered import remembered
 from quizzes.review.models import (
@@ -280,7 +280,7 @@ def card_page(
     other than article order and the page's figures are remembered
     (quizzes.insights.selectors.remembered); `refresh` recalculates them."""
     order = order if order in CARD_ORDERS else next(iter(CARD_ORDERS))
-    group_key = group.pk if group else "all"
+    group_key = cohort_key(group)
     if order == "article":
         ids = _ordered_card_ids(group=group, order=order)
     else:
