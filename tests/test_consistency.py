@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from quizzes.content.models import CardStatus
 from quizzes.review.models import LearnerSettings, MemoryStage, MemoryState
-from tests.factories import CardFactory, LessonFactory, TopicFactory, UserFactory
+from tests.factories import CardFactory, LessonFactory, TopicFactory, UserFactory, log_review
 
 pytestmark = pytest.mark.django_db
 
@@ -101,3 +101,32 @@ def test_home_review_progress_and_instructor_pages_agree(
         counts = {int(n) for n in study_now.findall(page.content.decode())}
         assert counts == {screen.left}, counts
     assert screen.left == screen.new + screen.learning + screen.review == 4
+
+
+def test_first_try_accuracy_agrees_on_progress_and_the_dashboard(client, instructor):
+    """A learner whose days run midnight to midnight UTC, as the cohort's do: the last 30 days on
+    /progress/ and on the instructor's dashboard are the same 30 days, today included."""
+    learner = UserFactory(username="utc-days")
+    LearnerSettings.objects.create(user=learner, time_zone="UTC", day_start_hour=0)
+    topic = TopicFactory(title="Counted topic")
+    card, other = (CardFactory(lesson=LessonFactory(topic=topic)) for _ in "ab")
+    today = timezone.now().replace(hour=0, minute=0, second=0, microsecond=0)
+    first_day = today - timedelta(days=29)
+    log_review(user=learner, card=card, rating=3, at=first_day + timedelta(minutes=30))
+    log_review(user=learner, card=card, rating=1, at=first_day + timedelta(hours=2))  # not first
+    log_review(user=learner, card=other, rating=1, at=first_day - timedelta(hours=1))  # before
+    log_review(user=learner, card=other, rating=2, at=today - timedelta(days=3))
+    log_review(
+        user=learner, card=card, rating=1, at=min(timezone.now(), today + timedelta(seconds=1))
+    )
+
+    client.force_login(learner)
+    progress = client.get(reverse("insights:progress")).context["page"]
+    mine = next(figures for figures in progress.topics if figures.topic.pk == topic.pk)
+    client.force_login(instructor)
+    board = client.get(reverse("insights:instructor_dashboard")).context["board"]
+    column = [t.pk for t in board.matrix.topics].index(topic.pk)
+    (row,) = [row for row in board.matrix.rows if row.learner.pk == learner.pk]
+    assert (mine.first_tries, mine.accuracy) == (3, pytest.approx(2 / 3))
+    for cell in (row.cells[column], board.matrix.cohort[column]):
+        assert (cell.first_tries, cell.accuracy) == (mine.first_tries, pytest.approx(mine.accuracy))

@@ -297,7 +297,8 @@ class ReviewUndo(models.Model):
     review = models.OneToOneField(
         ReviewLog, on_delete=models.PROTECT, primary_key=True, related_name="undo"
     )
-    undone_at = models.DateTimeField()
+    # Indexed for the cohort figures, which look for undos since their last refresh.
+    undone_at = models.DateTimeField(db_index=True)
 
     def __str__(self) -> str:
         return f"Undo of review {self.review_id}"

@@ -15,12 +15,14 @@ from quizzes.insights.selectors import cohort
 from quizzes.insights.selectors.cohort import cohort_sums, learner_figures
 from quizzes.insights.selectors.figures import in_cohort_q, mastery_by
 from quizzes.insights.selectors.remembered import forget_cohort_figures
-from quizzes.review.models import MemoryStage, MemoryState, ReviewLog
+from quizzes.review.models import MemoryStage, MemoryState, ReviewLog, ReviewUndo
 from tests.factories import CardFactory, MemoryStateFactory, TopicFactory, UserFactory, log_review
 
 pytestmark = pytest.mark.django_db
 
 NOW = datetime(2025, 1, 10, 15, 0, tzinfo=UTC)
+# The last 30 UTC days, today included.
+WINDOW_START = datetime(2024, 12, 12, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -54,17 +56,17 @@ def cohorts():
     return wards
 
 
-def _alone(group: Group | None) -> tuple:
+def _alone(group: Group | None, now: datetime = NOW, since: datetime = WINDOW_START) -> tuple:
     """A cohort's figures read straight from a query over that cohort alone."""
     states = MemoryState.objects.filter(in_cohort_q("user__", group))
     answers = ReviewLog.objects.standing().filter(
         in_cohort_q("user__", group),
-        reviewed_at__gte=NOW - timedelta(days=30),
-        reviewed_at__lt=NOW,
+        reviewed_at__gte=since,
+        reviewed_at__lt=now,
     )
     mastery = {
         key: (row["started"], pytest.approx(float(row["recalled"])))
-        for key, row in mastery_by(["card__topic_id"], states, now=NOW).items()
+        for key, row in mastery_by(["card__topic_id"], states, now=now).items()
         if row["started"]
     }
     accuracy = cohort._accuracy_by(["card__topic_id"], answers)
@@ -87,32 +89,105 @@ def test_every_cohort_is_the_sum_of_its_learners(cohorts):
         assert _summed(cohort_sums(learner_figures(now=NOW, group=group))) == _alone(group)
 
 
+def _first_try_reads(queries: list[dict]) -> list[str]:
+    return [query["sql"] for query in queries if '"first" - 10 * FLOOR' in query["sql"]]
+
+
+def _kept(group: Group | None) -> tuple:
+    (sums, _calculated_at) = cohort.cohort_figures(now=NOW, group=group)
+    return _summed(sums)
+
+
 def test_the_refresher_stores_each_groups_own_figures(cohorts, django_assert_max_num_queries):
     forget_cohort_figures()
     groups = list(Group.objects.all())
-    with django_assert_max_num_queries(25 * (1 + len(groups))) as ran:
+    with django_assert_max_num_queries(30 * (1 + len(groups))) as ran:
         assert cohort.refresh_cohort_figures(now=NOW) == 1 + len(groups)
-    # One pass over everyone's answers of the month and one over their memory, whatever the
-    # number of groups (then each cohort's card table and its cache writes).
+    # One pass over everyone's memory and over their answers, whatever the number of groups:
+    # the days of the month that are over, and today's (then each cohort's card table and its
+    # cache writes).
     sql = [query["sql"] for query in ran.captured_queries]
-    assert sum('"first" - 10 * FLOOR' in statement for statement in sql) == 1
+    assert len(_first_try_reads(ran.captured_queries)) == 2
     assert sum("POWER(" in statement for statement in sql) == 1
     for group in [None, *groups]:
-        (kept, _calculated_at) = cohort.cohort_figures(now=NOW, group=group)
-        assert _summed(kept) == _alone(group)
+        assert _kept(group) == _alone(group)
+
+
+def test_a_later_refresh_reads_only_the_running_days_answers(
+    cohorts, django_assert_max_num_queries
+):
+    learner = cohorts[0].user_set.filter(is_active=True, is_staff=False).first()
+    cohort.refresh_cohort_figures(now=NOW)
+    later = NOW + timedelta(minutes=5)
+    log_review(user=learner, card=CardFactory(), rating=1, at=NOW + timedelta(minutes=1))
+    with django_assert_max_num_queries(30 * (1 + Group.objects.count())) as ran:
+        cohort.refresh_cohort_figures(now=later)
+    (today,) = _first_try_reads(ran.captured_queries)
+    assert "2025-01-10 00:00:00" in today and "2024-12-12" not in today
+    for group in [None, *cohorts]:
+        assert _kept(group) == _alone(group, now=later)
+
+
+def test_an_undo_of_an_earlier_days_answer_is_counted_at_the_next_refresh(cohorts):
+    learner = cohorts[0].user_set.filter(is_active=True, is_staff=False).first()
+    card = CardFactory()  # a topic of its own: its first tries are this test's alone
+    missed = log_review(user=learner, card=card, rating=1, at=NOW - timedelta(days=3))
+    cohort.refresh_cohort_figures(now=NOW)
+    topic = (card.topic_id,)
+    assert _kept(None)[1][topic] == (1, 0)
+    # The learner takes that answer back (their latest, a few minutes later) and answers again.
+    ReviewUndo.objects.create(review=missed, undone_at=NOW + timedelta(minutes=2))
+    log_review(user=learner, card=card, rating=3, at=NOW + timedelta(minutes=3))
+    later = NOW + timedelta(minutes=5)
+    cohort.refresh_cohort_figures(now=later)
+    assert _kept(None)[1][topic] == (1, 1)
+    for group in [None, *cohorts]:
+        assert _kept(group) == _alone(group, now=later)
+
+
+def test_a_card_moved_to_another_topic_is_counted_under_it_at_the_next_refresh(cohorts):
+    cohort.refresh_cohort_figures(now=NOW)
+    card = ReviewLog.objects.filter(reviewed_at__lt=NOW - timedelta(days=1)).first().card
+    before = _kept(None)[1]
+    card.topic = TopicFactory()
+    card.save(update_fields=["topic"])
+    later = NOW + timedelta(minutes=5)
+    cohort.refresh_cohort_figures(now=later)
+    assert _kept(None)[1] != before
+    assert (card.topic_id,) in _kept(None)[1]
+    for group in [None, *cohorts]:
+        assert _kept(group) == _alone(group, now=later)
+
+
+def test_the_day_before_is_read_again_until_its_last_answers_have_settled(cohorts):
+    learner = cohorts[1].user_set.filter(is_active=True, is_staff=False).first()
+    card = CardFactory()
+    just_after_midnight = datetime(2025, 1, 11, 0, 5, tzinfo=UTC)
+    cohort.refresh_cohort_figures(now=just_after_midnight)
+    # An answer recorded at 23:59 whose request committed after that refresh had read the log.
+    log_review(user=learner, card=card, rating=4, at=just_after_midnight - timedelta(minutes=6))
+    later = just_after_midnight + timedelta(minutes=5)
+    cohort.refresh_cohort_figures(now=later)
+    assert _kept(None)[1][(card.topic_id,)] == (1, 1)
+    # The window has moved on a day.
+    since = datetime(2024, 12, 13, tzinfo=UTC)
+    for group in [None, *cohorts]:
+        assert _kept(group) == _alone(group, now=later, since=since)
 
 
 def test_reading_a_few_learners_at_a_time_gives_the_same_figures(cohorts):
     rests = []
     chunked = learner_figures(now=NOW, chunk=3, pause=rests.append)
+    forget_cohort_figures()  # and count everything again, all at once
     whole = learner_figures(now=NOW)
     assert chunked.mastery.keys() == whole.mastery.keys()
     for key, row in whole.mastery.items():
         assert chunked.mastery[key]["started"] == row["started"]
         assert chunked.mastery[key]["recalled"] == pytest.approx(row["recalled"])
     assert chunked.accuracy == whole.accuracy
-    # Ten active learners (not staff), three at a time: a rest after each read, as long as it.
-    assert len(rests) == 4 and all(seconds >= 0 for seconds in rests)
+    # Three at a time, a rest after each read: the days that are over of all 12 users, then the
+    # running day and memory of the 10 active learners (not staff).
+    assert len(rests) == 4 + 4 and all(seconds >= 0 for seconds in rests)
 
 
 def test_the_command_refreshes_in_chunks_and_refuses_a_bad_size(cohorts):

@@ -8,10 +8,9 @@ cohort-wide rows are remembered and refreshed out of the request path
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -21,7 +20,6 @@ from django.db.models import QuerySet
 from quizzes.content.models import Topic
 from quizzes.insights import statistics
 from quizzes.insights.selectors.figures import (
-    WINDOW_DAYS,
     TopicFigures,
     cohort_key,
     first_try_counts,
@@ -29,7 +27,9 @@ from quizzes.insights.selectors.figures import (
     learners,
     mastery_by,
     mastery_of,
+    standing_reviews,
     topics_with_totals,
+    window_start,
 )
 from quizzes.insights.selectors.items import CardPage, card_page
 from quizzes.insights.selectors.modules import ModuleRow, module_table
@@ -38,8 +38,14 @@ from quizzes.insights.selectors.remembered import (
     COHORT_FIGURES_SECONDS,
     remembered,
 )
+from quizzes.insights.selectors.settled import (
+    BY_LEARNER,
+    add_counts,
+    learner_parts,
+    settled_first_tries,
+)
 from quizzes.review.days import LearningDay
-from quizzes.review.models import MemoryState, ReviewLog
+from quizzes.review.models import MemoryState
 
 MATRIX_PAGE_SIZE = 50
 # The cohort's learners live in many time zones; the cohort view counts learning days in UTC.
@@ -77,13 +83,14 @@ def _cell(memory: dict | None, accuracy: tuple[int, int] | None, *, total: int) 
     )
 
 
-def _cohort_reads(*, now: datetime, group: Group | None) -> tuple[QuerySet, QuerySet]:
-    """The cohort's memory states, and its standing answers of the last 30 UTC days."""
-    window_start = now - timedelta(days=WINDOW_DAYS)
+def _cohort_reads(
+    *, now: datetime, group: Group | None, since: datetime | None = None
+) -> tuple[QuerySet, QuerySet]:
+    """The cohort's memory states, and its standing answers of the last 30 UTC days (or from
+    `since`) until `now`."""
+    since = since or window_start(COHORT_DAY, now)
     states = MemoryState.objects.filter(in_cohort_q("user__", group))
-    answers = ReviewLog.objects.standing().filter(
-        in_cohort_q("user__", group), reviewed_at__gte=window_start, reviewed_at__lt=now
-    )
+    answers = standing_reviews(since=since, until=now).filter(in_cohort_q("user__", group))
     return states, answers
 
 
@@ -104,33 +111,32 @@ def learner_figures(
     chunk: int | None = None,
     pause: Callable[[float], None] | None = None,
 ) -> LearnerFigures:
-    """Per learner and topic, over the cohort: one pass over its memory states and one over its
-    month of answers (3 queries), or, with `chunk`, that many learners at a time, calling
-    `pause(seconds the chunk took)` after each (the refresher leaves the database to requests
-    in between). The figures are the same either way: every row is one learner's."""
-    states, answers = _cohort_reads(now=now, group=group)
+    """Per learner and topic, over the cohort: one pass over its memory states, and its first
+    tries of the month: those of the days that are over as kept for the day
+    (quizzes.insights.selectors.settled), plus one pass over the running day's answers. With
+    `chunk`, that many learners at a time, resting in between (`pause`: learner_parts); the
+    figures are the same either way."""
+    ids = list(learners(group=group).values_list("pk", flat=True))
+    cohort = set(ids)
+    settled, running_since = settled_first_tries(
+        now=now,
+        since=window_start(COHORT_DAY, now),
+        learning_day=COHORT_DAY,
+        chunk=chunk,
+        pause=pause,
+    )
     figures = LearnerFigures(
         mastery={},
-        accuracy={},
-        learner_ids=list(learners(group=group).values_list("pk", flat=True)),
+        accuracy={key: value for key, value in settled.items() if key[0] in cohort},
+        learner_ids=ids,
     )
-    by_learner = ["user_id", "card__topic_id"]
-    ids = figures.learner_ids
-    parts = [(states, answers)]
-    if chunk is not None:
-        parts = [
-            (
-                states.filter(user_id__in=ids[at : at + chunk]),
-                answers.filter(user_id__in=ids[at : at + chunk]),
-            )
-            for at in range(0, len(ids), chunk)
-        ]
+    states, answers = _cohort_reads(now=now, group=group, since=running_since)
+    parts = learner_parts(
+        [states, answers], user_ids=None if chunk is None else ids, chunk=chunk, pause=pause
+    )
     for part_states, part_answers in parts:
-        began = time.monotonic()
-        figures.mastery.update(mastery_by(by_learner, part_states, now=now))
-        figures.accuracy.update(_accuracy_by(by_learner, part_answers))
-        if pause is not None:
-            pause(time.monotonic() - began)
+        figures.mastery.update(mastery_by(BY_LEARNER, part_states, now=now))
+        add_counts(figures.accuracy, _accuracy_by(BY_LEARNER, part_answers).items())
     return figures
 
 
@@ -144,11 +150,14 @@ def cohort_sums(figures: LearnerFigures, *, members: set[int] | None = None) -> 
             summed = mastery.setdefault((topic_id,), {"started": 0, "recalled": 0.0})
             summed["started"] += row["started"]
             summed["recalled"] += float(row["recalled"])
-    accuracy: dict[tuple, tuple[int, int]] = {}
-    for (user_id, topic_id), (tries, recalled) in figures.accuracy.items():
-        if members is None or user_id in members:
-            before = accuracy.get((topic_id,), (0, 0))
-            accuracy[(topic_id,)] = (before[0] + tries, before[1] + recalled)
+    accuracy = add_counts(
+        {},
+        (
+            ((topic_id,), counts)
+            for (user_id, topic_id), counts in figures.accuracy.items()
+            if members is None or user_id in members
+        ),
+    )
     size = len(figures.learner_ids if members is None else members & set(figures.learner_ids))
     return mastery, accuracy, size
 
@@ -191,8 +200,8 @@ def topic_matrix(
     paginator = Paginator(learners(group=group).only("id", "username", "first_name"), page_size)
     learner_page = paginator.get_page(page)
     ids = [learner.pk for learner in learner_page]
-    mastery = mastery_by(["user_id", "card__topic_id"], states.filter(user_id__in=ids), now=now)
-    accuracy = _accuracy_by(["user_id", "card__topic_id"], answers.filter(user_id__in=ids))
+    mastery = mastery_by(BY_LEARNER, states.filter(user_id__in=ids), now=now)
+    accuracy = _accuracy_by(BY_LEARNER, answers.filter(user_id__in=ids))
     return TopicMatrix(
         cohort_calculated_at=calculated_at,
         topics=topics,
@@ -219,8 +228,8 @@ def learner_topic_cells(*, now: datetime, group: Group | None = None):
     """Every (learner, topic) cell of the cohort for the CSV export (4 queries)."""
     states, answers = _cohort_reads(now=now, group=group)
     topics = list(topics_with_totals())
-    mastery = mastery_by(["user_id", "card__topic_id"], states, now=now)
-    accuracy = _accuracy_by(["user_id", "card__topic_id"], answers)
+    mastery = mastery_by(BY_LEARNER, states, now=now)
+    accuracy = _accuracy_by(BY_LEARNER, answers)
     for learner in learners(group=group).only("id", "username").iterator():
         for topic in topics:
             key = (learner.pk, topic.pk)

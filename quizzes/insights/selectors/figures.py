@@ -10,7 +10,8 @@
 - weak: a started topic whose started cards average below WEAK_RECALL at 30 days, or whose
   first-try accuracy is below WEAK_ACCURACY;
 - first-try accuracy: for each card, only the first standing daily review of each learning day
-  counts; the share of those answered Hard, Good or Easy (quizzes.review.selectors.answers);
+  counts; the share of those answered Hard, Good or Easy (quizzes.review.selectors.answers), over
+  the last 30 learning days, today included (window_start);
 - the cohort: active learners who are not staff, optionally one group's members.
 """
 
@@ -28,6 +29,7 @@ from django.db.models.functions import Coalesce, Floor, Greatest, Power
 
 from quizzes.content.models import CardStatus, Topic
 from quizzes.insights import statistics
+from quizzes.review.days import LearningDay
 from quizzes.review.models import introduced_q
 from quizzes.review.selectors.answers import (  # noqa: F401 - the insights pages' names for them
     first_try_counts,
@@ -46,6 +48,12 @@ MASTERY_HORIZON = timedelta(days=30)  # mastery is the recall predicted this far
 # accuracy below 70% is what flags a topic whose known cards are slipping.
 WEAK_RECALL = 0.60
 WEAK_ACCURACY = 0.70
+
+
+def window_start(learning_day: LearningDay, now: datetime) -> datetime:
+    """Where first-try accuracy and retention start counting: the start of the learning day
+    WINDOW_DAYS - 1 days before the one `now` is in (the last 30 learning days, today included)."""
+    return learning_day.start(learning_day.day_of(now) - timedelta(days=WINDOW_DAYS - 1))
 
 
 def learners(*, group: Group | None = None) -> QuerySet:

@@ -22,13 +22,13 @@ from django.db.models import Count, F, Max, Q
 from quizzes.content.models import Topic
 from quizzes.insights import statistics
 from quizzes.insights.selectors.figures import (
-    WINDOW_DAYS,
     TopicFigures,
     first_try_counts,
     mastery_by,
     mastery_of,
     standing_reviews,
     topics_with_totals,
+    window_start,
 )
 from quizzes.review.days import EPOCH, LearningDay, streak
 from quizzes.review.models import MemoryStage, MemoryState, due_by_q, in_queue_q
@@ -62,7 +62,7 @@ class LearnerClock:
 
     @property
     def window_start(self) -> datetime:
-        return self.learning_day.start(self.today - timedelta(days=WINDOW_DAYS - 1))
+        return window_start(self.learning_day, self.now)
 
 
 def learner_clock(*, user: Any, now: datetime) -> LearnerClock:

@@ -29,17 +29,21 @@ T = TypeVar("T")
 
 
 def remembered(
-    name: str, compute: Callable[[], T], *parts: object, refresh: bool = False
+    name: str,
+    compute: Callable[[], T],
+    *parts: object,
+    refresh: bool = False,
+    keep_for: int = COHORT_FIGURES_MAX_AGE,
 ) -> tuple[T, datetime]:
-    """`compute()` and when it ran: from the shared cache while younger than
-    COHORT_FIGURES_MAX_AGE and not forgotten since, else computed now and kept; `refresh`
-    computes and keeps it whatever is kept (the refresher)."""
+    """`compute()` and when it ran: from the shared cache while younger than `keep_for` seconds
+    and not forgotten since, else computed now and kept; `refresh` computes and keeps it whatever
+    is kept (the refresher)."""
     generation = cache.get(_GENERATION_KEY, 0)
     key = ":".join(["analytics", str(generation), name, *map(str, parts)])
     found = None if refresh else cache.get(key)
     if found is None:
         found = (compute(), timezone.now())
-        cache.set(key, found, COHORT_FIGURES_MAX_AGE)
+        cache.set(key, found, keep_for)
     return found
 
 
