@@ -9,7 +9,8 @@ must report the same counts (each from the one definition in quizzes/review/mode
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from unittest.mock import patch
 
 import pytest
 from django.urls import reverse
@@ -106,25 +107,24 @@ def test_home_review_progress_and_instructor_pages_agree(
 def test_first_try_accuracy_agrees_on_progress_and_the_dashboard(client, instructor):
     """A learner whose days run midnight to midnight UTC, as the cohort's do: the last 30 days on
     /progress/ and on the instructor's dashboard are the same 30 days, today included."""
+    now = datetime(2025, 1, 10, 15, 0, tzinfo=UTC)  # a fixed clock: no midnight mid-test
     learner = UserFactory(username="utc-days")
     LearnerSettings.objects.create(user=learner, time_zone="UTC", day_start_hour=0)
     topic = TopicFactory(title="Counted topic")
     card, other = (CardFactory(lesson=LessonFactory(topic=topic)) for _ in "ab")
-    today = timezone.now().replace(hour=0, minute=0, second=0, microsecond=0)
-    first_day = today - timedelta(days=29)
+    first_day = datetime(2024, 12, 12, tzinfo=UTC)
     log_review(user=learner, card=card, rating=3, at=first_day + timedelta(minutes=30))
     log_review(user=learner, card=card, rating=1, at=first_day + timedelta(hours=2))  # not first
     log_review(user=learner, card=other, rating=1, at=first_day - timedelta(hours=1))  # before
-    log_review(user=learner, card=other, rating=2, at=today - timedelta(days=3))
-    log_review(
-        user=learner, card=card, rating=1, at=min(timezone.now(), today + timedelta(seconds=1))
-    )
+    log_review(user=learner, card=other, rating=2, at=now - timedelta(days=3))
+    log_review(user=learner, card=card, rating=1, at=now - timedelta(hours=1))
 
-    client.force_login(learner)
-    progress = client.get(reverse("insights:progress")).context["page"]
+    with patch("django.utils.timezone.now", return_value=now):
+        client.force_login(learner)
+        progress = client.get(reverse("insights:progress")).context["page"]
+        client.force_login(instructor)
+        board = client.get(reverse("insights:instructor_dashboard")).context["board"]
     mine = next(figures for figures in progress.topics if figures.topic.pk == topic.pk)
-    client.force_login(instructor)
-    board = client.get(reverse("insights:instructor_dashboard")).context["board"]
     column = [t.pk for t in board.matrix.topics].index(topic.pk)
     (row,) = [row for row in board.matrix.rows if row.learner.pk == learner.pk]
     assert (mine.first_tries, mine.accuracy) == (3, pytest.approx(2 / 3))

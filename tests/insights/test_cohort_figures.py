@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import io
 import random
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from quizzes.insights.selectors import cohort
 from quizzes.insights.selectors.cohort import cohort_sums, learner_figures
@@ -159,35 +162,92 @@ def test_a_card_moved_to_another_topic_is_counted_under_it_at_the_next_refresh(c
         assert _kept(group) == _alone(group, now=later)
 
 
-def test_the_day_before_is_read_again_until_its_last_answers_have_settled(cohorts):
+def _days_read(sql: str) -> float:
+    """How many days of answers a first-try read spans (its reviewed_at bounds)."""
+    moments = sorted(re.findall(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", sql))
+    first, last = (datetime.fromisoformat(moments[i]) for i in (0, -1))
+    return (last - first).total_seconds() / 86400
+
+
+def test_the_kept_count_moves_on_a_day_at_a_time(cohorts):
     learner = cohorts[1].user_set.filter(is_active=True, is_staff=False).first()
     card = CardFactory()
-    just_after_midnight = datetime(2025, 1, 11, 0, 5, tzinfo=UTC)
-    cohort.refresh_cohort_figures(now=just_after_midnight)
+    # A first try on the window's first day, which leaves it at midnight.
+    log_review(user=learner, card=CardFactory(), rating=2, at=WINDOW_START + timedelta(hours=1))
+    before_midnight = datetime(2025, 1, 10, 23, 55, tzinfo=UTC)
+    cohort.refresh_cohort_figures(now=before_midnight)  # the month: Dec 12 to Jan 9 kept
     # An answer recorded at 23:59 whose request committed after that refresh had read the log.
-    log_review(user=learner, card=card, rating=4, at=just_after_midnight - timedelta(minutes=6))
-    later = just_after_midnight + timedelta(minutes=5)
-    cohort.refresh_cohort_figures(now=later)
-    assert _kept(None)[1][(card.topic_id,)] == (1, 1)
-    # The window has moved on a day.
+    log_review(user=learner, card=card, rating=4, at=before_midnight + timedelta(minutes=4))
+    # 00:05: the window now starts on Dec 13; Jan 10 is still read as it stands, and the kept
+    # count serves on with Dec 12 taken off.
+    just_after = datetime(2025, 1, 11, 0, 5, tzinfo=UTC)
+    with CaptureQueriesContext(connection) as ran:
+        cohort.refresh_cohort_figures(now=just_after)
+    reads = _first_try_reads(ran.captured_queries)
+    assert len(reads) == 2 and all(_days_read(sql) <= 1.01 for sql in reads)
     since = datetime(2024, 12, 13, tzinfo=UTC)
+    assert _kept(None)[1][(card.topic_id,)] == (1, 1)
+    for group in [None, *cohorts]:
+        assert _kept(group) == _alone(group, now=just_after, since=since)
+    # 00:15: Jan 10 has settled: added to the kept days, Dec 12 taken off, today read.
+    later = datetime(2025, 1, 11, 0, 15, tzinfo=UTC)
+    with CaptureQueriesContext(connection) as ran:
+        cohort.refresh_cohort_figures(now=later)
+    reads = _first_try_reads(ran.captured_queries)
+    assert len(reads) == 3 and all(_days_read(sql) <= 1.01 for sql in reads)
     for group in [None, *cohorts]:
         assert _kept(group) == _alone(group, now=later, since=since)
+    with CaptureQueriesContext(connection) as ran:
+        cohort.refresh_cohort_figures(now=later + timedelta(minutes=5))
+    assert len(_first_try_reads(ran.captured_queries)) == 1  # today's only
+
+
+def test_undos_are_caught_when_the_kept_count_moves_on_a_day(cohorts):
+    first, second = cohorts[0].user_set.filter(is_active=True, is_staff=False)[:2]
+    leaving = log_review(user=first, card=CardFactory(), rating=3, at=WINDOW_START)
+    staying = log_review(user=second, card=CardFactory(), rating=1, at=NOW - timedelta(days=5))
+    cohort.refresh_cohort_figures(now=NOW)
+    # Both taken back after that refresh, the first on the day that is about to leave the window.
+    next_day = datetime(2025, 1, 11, 0, 15, tzinfo=UTC)
+    for review in (leaving, staying):
+        ReviewUndo.objects.create(review=review, undone_at=next_day - timedelta(minutes=3))
+    cohort.refresh_cohort_figures(now=next_day)
+    since = datetime(2024, 12, 13, tzinfo=UTC)
+    for group in [None, *cohorts]:
+        assert _kept(group) == _alone(group, now=next_day, since=since)
+    assert (staying.card.topic_id,) not in _kept(None)[1]
 
 
 def test_reading_a_few_learners_at_a_time_gives_the_same_figures(cohorts):
     rests = []
-    chunked = learner_figures(now=NOW, chunk=3, pause=rests.append)
-    forget_cohort_figures()  # and count everything again, all at once
-    whole = learner_figures(now=NOW)
-    assert chunked.mastery.keys() == whole.mastery.keys()
-    for key, row in whole.mastery.items():
-        assert chunked.mastery[key]["started"] == row["started"]
-        assert chunked.mastery[key]["recalled"] == pytest.approx(row["recalled"])
-    assert chunked.accuracy == whole.accuracy
+    chunked = learner_figures(now=NOW, chunk=3, pause=rests.append, count_settled=True)
     # Three at a time, a rest after each read: the days that are over of all 12 users, then the
-    # running day and memory of the 10 active learners (not staff).
+    # later answers and memory of the 10 active learners (not staff).
     assert len(rests) == 4 + 4 and all(seconds >= 0 for seconds in rests)
+    forget_cohort_figures()
+    whole = learner_figures(now=NOW, count_settled=True)  # everything again, all at once
+    forget_cohort_figures()
+    month = learner_figures(now=NOW)  # none kept: the month read as a page reads it
+    for other in (whole, month):
+        assert chunked.mastery.keys() == other.mastery.keys()
+        for key, row in other.mastery.items():
+            assert chunked.mastery[key]["started"] == row["started"]
+            assert chunked.mastery[key]["recalled"] == pytest.approx(row["recalled"])
+        assert chunked.accuracy == other.accuracy
+
+
+def test_a_page_leaves_counting_everyones_month_to_the_refresher(cohorts):
+    forget_cohort_figures()
+    group = cohorts[0]
+    with CaptureQueriesContext(connection) as page:
+        figures = learner_figures(now=NOW, group=group)
+    assert _summed(cohort_sums(figures)) == _alone(group)
+    # One read of the group's month, nothing counted for everyone nor kept.
+    (month,) = _first_try_reads(page.captured_queries)
+    assert "2024-12-12 00:00:00" in month
+    with CaptureQueriesContext(connection) as again:
+        learner_figures(now=NOW, group=group)
+    assert len(_first_try_reads(again.captured_queries)) == 1
 
 
 def test_the_command_refreshes_in_chunks_and_refuses_a_bad_size(cohorts):

@@ -110,27 +110,30 @@ def learner_figures(
     group: Group | None = None,
     chunk: int | None = None,
     pause: Callable[[float], None] | None = None,
+    count_settled: bool = False,
 ) -> LearnerFigures:
     """Per learner and topic, over the cohort: one pass over its memory states, and its first
-    tries of the month: those of the days that are over as kept for the day
-    (quizzes.insights.selectors.settled), plus one pass over the running day's answers. With
-    `chunk`, that many learners at a time, resting in between (`pause`: learner_parts); the
-    figures are the same either way."""
+    tries of the month: those of the days that are over as kept (quizzes.insights.selectors.settled)
+    plus one pass over the later answers, or, with none kept, one pass over the month, unless
+    `count_settled` (the refresher) has everyone's kept days counted first. With `chunk`, that many
+    learners at a time, resting in between (`pause`: learner_parts). The figures are the same
+    whichever way they are read."""
     ids = list(learners(group=group).values_list("pk", flat=True))
     cohort = set(ids)
-    settled, running_since = settled_first_tries(
+    read_from = window_start(COHORT_DAY, now)
+    settled = settled_first_tries(
         now=now,
-        since=window_start(COHORT_DAY, now),
+        since=read_from,
         learning_day=COHORT_DAY,
         chunk=chunk,
         pause=pause,
+        count_if_missing=count_settled,
     )
-    figures = LearnerFigures(
-        mastery={},
-        accuracy={key: value for key, value in settled.items() if key[0] in cohort},
-        learner_ids=ids,
-    )
-    states, answers = _cohort_reads(now=now, group=group, since=running_since)
+    figures = LearnerFigures(mastery={}, accuracy={}, learner_ids=ids)
+    if settled is not None:
+        counts, read_from = settled
+        figures.accuracy.update((key, value) for key, value in counts.items() if key[0] in cohort)
+    states, answers = _cohort_reads(now=now, group=group, since=read_from)
     parts = learner_parts(
         [states, answers], user_ids=None if chunk is None else ids, chunk=chunk, pause=pause
     )
@@ -284,7 +287,7 @@ def refresh_cohort_figures(
     the number of cohorts refreshed. The cohort rows of every group come from one pass over all
     learners' memory and answers (`chunk` and `pause`: learner_figures). Other pages and orders
     of the card table are calculated when first asked for, and kept as long."""
-    everyone = learner_figures(now=now, chunk=chunk, pause=pause)
+    everyone = learner_figures(now=now, chunk=chunk, pause=pause, count_settled=True)
     memberships = get_user_model().groups.through.objects.filter(user_id__in=everyone.learner_ids)
     members: dict[int, set[int]] = {}
     for group_id, user_id in memberships.values_list("group_id", "user_id"):

@@ -38,13 +38,19 @@ def remembered(
     """`compute()` and when it ran: from the shared cache while younger than `keep_for` seconds
     and not forgotten since, else computed now and kept; `refresh` computes and keeps it whatever
     is kept (the refresher)."""
-    generation = cache.get(_GENERATION_KEY, 0)
-    key = ":".join(["analytics", str(generation), name, *map(str, parts)])
+    key = cache_key(name, *parts)
     found = None if refresh else cache.get(key)
     if found is None:
         found = (compute(), timezone.now())
         cache.set(key, found, keep_for)
     return found
+
+
+def cache_key(name: str, *parts: object) -> str:
+    """Where a remembered figure is kept: under the current generation, so that what is kept
+    before "Recalculate now" is never read after it."""
+    generation = cache.get(_GENERATION_KEY, 0)
+    return ":".join(["analytics", str(generation), name, *map(str, parts)])
 
 
 def forget_cohort_figures() -> None:

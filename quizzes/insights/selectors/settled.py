@@ -2,9 +2,9 @@
 
 Counting a month of first tries is most of the cohort figures' work (770,000 answers with `make
 bench`'s data, seconds of database time), and all but the running day's are the same at every
-refresh. So the days that are over are counted once, per learner and topic, and kept in the shared
-cache until the next day; each refresh then reads only the running day's answers and adds them.
-Kept counts change only in two ways, and both are caught:
+refresh. So the refresher counts the days that are over once a day, per learner and topic, and keeps
+them in the shared cache; each refresh then reads only the later answers (settled_until) and adds
+them. Kept counts change only in two ways, and both are caught:
 
 - a learner can take back their latest answer at any later time (undo), also one of a day that is
   over: each refresh looks for undos recorded since the last check and counts those learners'
@@ -15,7 +15,8 @@ Kept counts change only in two ways, and both are caught:
 Answers themselves are only ever added, at the time of the request that records them, so a day
 that ended SETTLE ago has all of its answers in the log. Learners are filtered when the counts are
 used (quizzes.insights.selectors.cohort), so becoming staff, inactive or a group's member changes
-nothing here. "Recalculate now" (forget_cohort_figures) has them counted afresh too.
+nothing here. After "Recalculate now" (forget_cohort_figures) the refresher counts them afresh;
+pages in the meantime read their own cohort's month, as they do whenever none are kept.
 """
 
 from __future__ import annotations
@@ -26,10 +27,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.db.models import QuerySet
 
 from quizzes.content.models import Card
-from quizzes.insights.selectors.remembered import remembered
+from quizzes.insights.selectors.remembered import cache_key
 from quizzes.review.days import LearningDay
 from quizzes.review.models import ReviewUndo
 from quizzes.review.selectors.answers import first_try_counts, standing_reviews
@@ -39,6 +41,8 @@ from quizzes.review.selectors.answers import first_try_counts, standing_reviews
 SETTLE = timedelta(minutes=10)
 # The next day's refreshes ask for a window one day later (a key of its own): two days is plenty.
 KEEP_FOR = 2 * 24 * 60 * 60
+# Part of the key: a release that counts differently does not read counts kept by the one before.
+FORMAT = 1
 
 Counts = dict[tuple, tuple[int, int]]  # (user id, topic id) → (first tries, recalled)
 BY_LEARNER = ["user_id", "card__topic_id"]
@@ -55,14 +59,16 @@ def add_counts(into: Counts, more: Iterable[tuple[tuple, tuple[int, int]]]) -> C
 
 @dataclass(frozen=True)
 class SettledFirstTries:
-    counts: Counts  # every user's, in [since, until)
+    counts: Counts  # every user's, over whole days ending at settled_until
     card_topics: dict[int, int]  # card id → topic id, when counted
-    checked_at: datetime  # undos recorded since (less SETTLE) are not in the counts yet
+    # When the counts were made or last corrected: each check looks for undos recorded since
+    # (less SETTLE, for requests that were still running).
+    checked_at: datetime
 
 
-def running_day_start(now: datetime, learning_day: LearningDay) -> datetime:
-    """Where the answers still read at every refresh start: the start of the day `now` is in, or
-    of the day before during the first SETTLE of a day."""
+def settled_until(now: datetime, learning_day: LearningDay) -> datetime:
+    """Where the kept days end and the answers read at every refresh start: the start of the day
+    `now` is in, or of the day before during the first SETTLE of a day."""
     return learning_day.start_of(now - SETTLE)
 
 
@@ -73,15 +79,16 @@ def learner_parts(
     chunk: int | None,
     pause: Callable[[float], None] | None,
 ) -> Iterator[list[QuerySet]]:
-    """The querysets for `chunk` learners of `user_ids` at a time, or in one part without `chunk`
-    (for `user_ids`, or as they are when None), calling `pause(seconds the caller's work on the
+    """The querysets for `chunk` of `user_ids` at a time (all of them in one part without
+    `chunk`; as they are when `user_ids` is None), calling `pause(seconds the caller's work on the
     part took)` after each part: the refresher leaves the database to requests in between. Every
     row they count is one learner's, so the parts add up to the whole."""
-    ids = list(user_ids or [])
-    if chunk is None:
-        slices = [None if user_ids is None else ids]
+    if user_ids is None:
+        slices: list[list[int] | None] = [None]
+    elif chunk is None:
+        slices = [list(user_ids)]
     else:
-        slices = [ids[at : at + chunk] for at in range(0, len(ids), chunk)]
+        slices = [list(user_ids[at : at + chunk]) for at in range(0, len(user_ids), chunk)]
     for part in slices:
         began = time.monotonic()
         yield [rows if part is None else rows.filter(user_id__in=part) for rows in querysets]
@@ -89,22 +96,10 @@ def learner_parts(
             pause(time.monotonic() - began)
 
 
-def _count(
-    user_ids: list[int] | None,
-    *,
-    since: datetime,
-    until: datetime,
-    learning_day: LearningDay,
-    chunk: int | None,
-    pause: Callable[[float], None] | None,
-) -> Counts:
-    """Per (learner, topic): first tries in [since, until) of the given users (None: everyone's),
-    read as learner_parts says."""
-    counts: Counts = {}
-    answers = standing_reviews(since=since, until=until)
-    for (part,) in learner_parts([answers], user_ids=user_ids, chunk=chunk, pause=pause):
-        counts.update(first_try_counts(part, keys=BY_LEARNER, learning_day=learning_day))
-    return counts
+def subtract_counts(counts: Counts, taken: Counts) -> Counts:
+    """`counts` less the first tries in `taken` (a part of them: a day's), without empty entries."""
+    negated = ((key, (-tries, -recalled)) for key, (tries, recalled) in taken.items())
+    return {key: pair for key, pair in add_counts(dict(counts), negated).items() if pair[0]}
 
 
 def settled_first_tries(
@@ -114,46 +109,73 @@ def settled_first_tries(
     learning_day: LearningDay,
     chunk: int | None = None,
     pause: Callable[[float], None] | None = None,
-) -> tuple[Counts, datetime]:
-    """Every user's first tries per topic in [since, running_day_start(now)), and where they end:
-    kept from an earlier call of the same day (learners with undos since counted again), or
-    counted now (`chunk` and `pause`: _count)."""
-    until = running_day_start(now, learning_day)
-    parts = ("settled-first-tries", since.isoformat(), until.isoformat())
+    count_if_missing: bool = True,
+) -> tuple[Counts, datetime] | None:
+    """Every user's first tries per topic in [since, settled_until(now)), and where they end.
+
+    The kept counts cover whole days ending at settled_until(now), as many as [since, now) spans.
+    A new day's counts are the day before's with the day that has settled added and the day that
+    left the window taken off (two days read, not the month); only with nothing kept from the day
+    before (the first refresh, "Recalculate now", a moved card) is the month counted, `chunk` users
+    at a time (learner_parts). In the first SETTLE of a day, when the window has already moved on
+    but the kept days not yet, the day that left is taken off what is kept. Kept counts are
+    corrected for undos since the last check. With nothing kept and not `count_if_missing`, None:
+    a page leaves counting everyone's month to the refresher."""
+    until = settled_until(now, learning_day)
+    days = learning_day.day_of(now) - learning_day.day_of(since)
+    kept_since = learning_day.start(learning_day.day_of(until) - days)
+
+    def day_before(moment: datetime) -> datetime:
+        return learning_day.start(learning_day.day_of(moment) - timedelta(days=1))
+
+    def entry(start: datetime, end: datetime) -> str:
+        return cache_key(f"settled-first-tries-v{FORMAT}", start.isoformat(), end.isoformat())
+
+    def count(user_ids: list[int] | None, start: datetime, end: datetime) -> Counts:
+        answers = standing_reviews(since=start, until=end)
+        counts: Counts = {}
+        for (part,) in learner_parts([answers], user_ids=user_ids, chunk=chunk, pause=pause):
+            counts.update(first_try_counts(part, keys=BY_LEARNER, learning_day=learning_day))
+        return counts
+
+    kept: SettledFirstTries | None = cache.get(entry(kept_since, until))
+    if kept is None and not count_if_missing:
+        return None
     card_topics = dict(Card.objects.values_list("pk", "topic_id"))
 
-    def count_everyone() -> SettledFirstTries:
-        users = None  # in one query, or chunk by chunk:
-        if chunk is not None:
-            users = list(get_user_model().objects.order_by("pk").values_list("pk", flat=True))
-        counts = _count(
-            users, since=since, until=until, learning_day=learning_day, chunk=chunk, pause=pause
-        )
-        return SettledFirstTries(counts=counts, card_topics=card_topics, checked_at=now)
+    def usable(found: SettledFirstTries | None) -> bool:
+        moved = found and any(card_topics.get(c) != t for c, t in found.card_topics.items())
+        return found is not None and not moved
 
-    kept, _ = remembered(parts[0], count_everyone, *parts[1:], keep_for=KEEP_FOR)
-    moved = any(card_topics.get(card) != topic for card, topic in kept.card_topics.items())
-    if moved:
-        kept, _ = remembered(parts[0], count_everyone, *parts[1:], refresh=True, keep_for=KEEP_FOR)
+    undone_since = kept_since  # the oldest day whose undos the kept counts may not know of
+    if not usable(kept):
+        if not count_if_missing:
+            return None
+        before = cache.get(entry(day_before(kept_since), day_before(until)))
+        if usable(before):
+            settled_day = count(None, day_before(until), until)
+            left_day = count(None, day_before(kept_since), kept_since)
+            counts = subtract_counts(add_counts(dict(before.counts), settled_day.items()), left_day)
+            kept = SettledFirstTries(counts, card_topics, checked_at=before.checked_at)
+            undone_since = day_before(kept_since)
+        else:
+            users = get_user_model().objects.order_by("pk").values_list("pk", flat=True)
+            everyone = count(None if chunk is None else list(users), kept_since, until)
+            kept = SettledFirstTries(everyone, card_topics, checked_at=now)
+        cache.set(entry(kept_since, until), kept, KEEP_FOR)
     undone_by = set(
         ReviewUndo.objects.filter(
             undone_at__gte=kept.checked_at - SETTLE,
-            review__reviewed_at__gte=since,
+            review__reviewed_at__gte=undone_since,
             review__reviewed_at__lt=until,
         ).values_list("review__user_id", flat=True)
     )
     if undone_by:
-        counts = {key: value for key, value in kept.counts.items() if key[0] not in undone_by}
-        counts.update(
-            _count(
-                sorted(undone_by),
-                since=since,
-                until=until,
-                learning_day=learning_day,
-                chunk=chunk,
-                pause=pause,
-            )
-        )
-        kept = SettledFirstTries(counts=counts, card_topics=card_topics, checked_at=now)
-        remembered(parts[0], lambda: kept, *parts[1:], refresh=True, keep_for=KEEP_FOR)
-    return kept.counts, until
+        counts = {key: pair for key, pair in kept.counts.items() if key[0] not in undone_by}
+        counts.update(count(sorted(undone_by), kept_since, until))
+        kept = SettledFirstTries(counts, card_topics, checked_at=now)
+        cache.set(entry(kept_since, until), kept, KEEP_FOR)
+    if kept_since == since:
+        return kept.counts, until
+    # The first SETTLE of a day: the window has moved on a day, the kept days not yet.
+    return subtract_counts(kept.counts, count(None, kept_since, since)), until
