@@ -1,10 +1,10 @@
-"""The cohort's first tries of the UTC days that are over, counted once a day and kept.
+"""The cohort's first tries of the UTC days that are over, counted once and kept.
 
 Counting a month of first tries is most of the cohort figures' work (770,000 answers with `make
-bench`'s data, seconds of database time), and all but the running day's are the same at every
-refresh. So the refresher counts the days that are over once a day, per learner and topic, and keeps
-them in the shared cache; each refresh then reads only the later answers (settled_until) and adds
-them. Kept counts change only in two ways, and both are caught:
+bench`'s data, seconds of database time), and all but today's are the same at every refresh. So
+the refresher counts the days that are over once, per learner and topic, and keeps them in the
+shared cache, moving them on a day at a time; each refresh then reads only the later answers
+(settled_until) and adds them. Kept counts change only in two ways, and both are caught:
 
 - a learner can take back their latest answer at any later time (undo), also one of a day that is
   over: each refresh looks for undos recorded since the last check and counts those learners'
@@ -138,6 +138,13 @@ def settled_first_tries(
             counts.update(first_try_counts(part, keys=BY_LEARNER, learning_day=learning_day))
         return counts
 
+    def count_everyone(start: datetime, end: datetime) -> Counts:
+        """Chunk by chunk through each learner's own answers (an index), not one scan of all."""
+        users = None
+        if chunk is not None:
+            users = list(get_user_model().objects.order_by("pk").values_list("pk", flat=True))
+        return count(users, start, end)
+
     kept: SettledFirstTries | None = cache.get(entry(kept_since, until))
     if kept is None and not count_if_missing:
         return None
@@ -153,15 +160,13 @@ def settled_first_tries(
             return None
         before = cache.get(entry(day_before(kept_since), day_before(until)))
         if usable(before):
-            settled_day = count(None, day_before(until), until)
-            left_day = count(None, day_before(kept_since), kept_since)
+            settled_day = count_everyone(day_before(until), until)
+            left_day = count_everyone(day_before(kept_since), kept_since)
             counts = subtract_counts(add_counts(dict(before.counts), settled_day.items()), left_day)
             kept = SettledFirstTries(counts, card_topics, checked_at=before.checked_at)
             undone_since = day_before(kept_since)
         else:
-            users = get_user_model().objects.order_by("pk").values_list("pk", flat=True)
-            everyone = count(None if chunk is None else list(users), kept_since, until)
-            kept = SettledFirstTries(everyone, card_topics, checked_at=now)
+            kept = SettledFirstTries(count_everyone(kept_since, until), card_topics, checked_at=now)
         cache.set(entry(kept_since, until), kept, KEEP_FOR)
     undone_by = set(
         ReviewUndo.objects.filter(
@@ -178,4 +183,4 @@ def settled_first_tries(
     if kept_since == since:
         return kept.counts, until
     # The first SETTLE of a day: the window has moved on a day, the kept days not yet.
-    return subtract_counts(kept.counts, count(None, kept_since, since)), until
+    return subtract_counts(kept.counts, count_everyone(kept_since, since)), until
