@@ -29,20 +29,16 @@ T = TypeVar("T")
 
 
 def remembered(
-    name: str,
-    compute: Callable[[], T],
-    *parts: object,
-    refresh: bool = False,
-    keep_for: int = COHORT_FIGURES_MAX_AGE,
+    name: str, compute: Callable[[], T], *parts: object, refresh: bool = False
 ) -> tuple[T, datetime]:
-    """`compute()` and when it ran: from the shared cache while younger than `keep_for` seconds
-    and not forgotten since, else computed now and kept; `refresh` computes and keeps it whatever
-    is kept (the refresher)."""
+    """`compute()` and when it ran: from the shared cache while younger than
+    COHORT_FIGURES_MAX_AGE and not forgotten since, else computed now and kept; `refresh`
+    computes and keeps it whatever is kept (the refresher)."""
     key = cache_key(name, *parts)
     found = None if refresh else cache.get(key)
     if found is None:
         found = (compute(), timezone.now())
-        cache.set(key, found, keep_for)
+        cache.set(key, found, COHORT_FIGURES_MAX_AGE)
     return found
 
 

@@ -155,7 +155,8 @@ def settled_first_tries(
         return found is not None and not moved
 
     undone_since = kept_since  # the oldest day whose undos the kept counts may not know of
-    if not usable(kept):
+    changed = not usable(kept)
+    if changed:
         if not count_if_missing:
             return None
         before = cache.get(entry(day_before(kept_since), day_before(until)))
@@ -167,7 +168,6 @@ def settled_first_tries(
             undone_since = day_before(kept_since)
         else:
             kept = SettledFirstTries(count_everyone(kept_since, until), card_topics, checked_at=now)
-        cache.set(entry(kept_since, until), kept, KEEP_FOR)
     undone_by = set(
         ReviewUndo.objects.filter(
             undone_at__gte=kept.checked_at - SETTLE,
@@ -179,6 +179,8 @@ def settled_first_tries(
         counts = {key: pair for key, pair in kept.counts.items() if key[0] not in undone_by}
         counts.update(count(sorted(undone_by), kept_since, until))
         kept = SettledFirstTries(counts, card_topics, checked_at=now)
+        changed = True
+    if changed:  # kept only once corrected: a refresh stopped halfway leaves nothing half-done
         cache.set(entry(kept_since, until), kept, KEEP_FOR)
     if kept_since == since:
         return kept.counts, until
