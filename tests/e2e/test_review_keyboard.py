@@ -63,11 +63,16 @@ def _is_review_post(response) -> bool:
     return response.request.method == "POST" and "/review/" in response.url
 
 
+def _settled(page) -> None:
+    """Wait for htmx to finish swapping and settling: the settle moves focus to the new content,
+    so the next key a test presses must come after it, as a learner's does."""
+    page.wait_for_function("() => !document.querySelector('.htmx-settling, .htmx-swapping')")
+
+
 def _answer_screen(screen):
-    """Wait for the answer side and for htmx to settle it: the settle moves focus to the new
-    content, so a test that moves focus itself must come after it, as a learner does."""
+    """Wait for the answer side and for htmx to settle it (_settled)."""
     screen.locator(".grade-buttons").wait_for(state="visible")
-    screen.page.wait_for_function("() => !document.querySelector('.htmx-settling, .htmx-swapping')")
+    _settled(screen.page)
 
 
 def _logs() -> list[tuple[int, int]]:
@@ -234,6 +239,7 @@ def test_a_refused_request_always_shows_its_message(page):
         page.keyboard.press("Space")
     assert stale.value.status == 409
     screen.get_by_role("alert").filter(has_text="in another window").wait_for()
+    _settled(page)
     # Any other refusal, and a network failure, are announced on the screen too.
     page.route(
         "**/review/reveal/",
@@ -243,6 +249,7 @@ def test_a_refused_request_always_shows_its_message(page):
     )
     page.keyboard.press("Space")
     screen.get_by_role("alert").filter(has_text="Refused for this test. (403)").wait_for()
+    _settled(page)
     page.unroute("**/review/reveal/")
     page.route("**/review/reveal/", lambda route: route.abort())
     page.keyboard.press("Space")
