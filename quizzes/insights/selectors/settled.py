@@ -157,7 +157,7 @@ def settled_first_tries(
     undone_since = kept_since  # the oldest day whose undos the kept counts may not know of
     changed = not usable(kept)
     if changed:
-        if not count_if_missing:
+        if not count_if_missing:  # a card has moved: a page leaves the recount to the refresher
             return None
         before = cache.get(entry(day_before(kept_since), day_before(until)))
         if usable(before):
